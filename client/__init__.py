@@ -1,0 +1,52 @@
+"""A thin client for Atoti targets: connect, establish the six conditions, decide the tier."""
+
+from ._auth import (
+    Authentication,
+    BasicAuthentication,
+    ClientCertificate,
+    TokenAuthentication,
+)
+from ._connect import DEFAULT_PYTHON_API_VERSION, DEFAULT_SERVER_VERSION, Session
+from ._errors import (
+    AuthenticationError,
+    CapabilityUnavailableError,
+    ClientError,
+    ConnectFailedError,
+    ForbiddenError,
+    LiveExtensionUnavailableError,
+    ProtocolError,
+    ServerError,
+    TimeoutError,
+    TlsError,
+)
+from ._host import HOST_ID_ENV, HostIdentity, host_identity
+from ._tiers import CONDITION_KEYS, LETTERS, Capability, Conditions, Tier, decide_tier
+
+__all__ = [
+    "CONDITION_KEYS",
+    "DEFAULT_PYTHON_API_VERSION",
+    "DEFAULT_SERVER_VERSION",
+    "HOST_ID_ENV",
+    "LETTERS",
+    "Authentication",
+    "AuthenticationError",
+    "BasicAuthentication",
+    "Capability",
+    "CapabilityUnavailableError",
+    "ClientCertificate",
+    "ClientError",
+    "Conditions",
+    "ConnectFailedError",
+    "ForbiddenError",
+    "HostIdentity",
+    "LiveExtensionUnavailableError",
+    "ProtocolError",
+    "ServerError",
+    "Session",
+    "Tier",
+    "TimeoutError",
+    "TlsError",
+    "TokenAuthentication",
+    "decide_tier",
+    "host_identity",
+]

@@ -1,0 +1,76 @@
+"""The emulation as a WSGI application: match, authenticate, authorize, answer.
+
+Every failure leaves through :func:`~fakeserver.errors.error_response`, so a client sees
+the documented error shape whatever went wrong, and never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.wrappers import Request, Response
+
+from client import HostIdentity
+
+from .errors import FakeHTTPError, error_response
+from .host import reported_host
+from .routes import ROUTES, Context, url_map
+from .security import ANONYMOUS, Access, authenticate, authorize
+from .state import ServerState
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+__all__ = ["Emulation"]
+
+_log = logging.getLogger("fakeserver")
+
+
+class Emulation:
+    """Answers requests as the configured target would."""
+
+    def __init__(self, state: ServerState) -> None:
+        self.state = state
+        self.host: HostIdentity = reported_host(state.config.host, state.config.seed)
+
+    def handle(self, request: Request) -> Response:
+        try:
+            return self._handle(request)
+        except FakeHTTPError as error:
+            return error_response(error.status, error.message, request.path, error.headers)
+        except HTTPException as error:
+            status = error.code or 500
+            headers = [("Allow", ", ".join(error.valid_methods))] if isinstance(
+                error, MethodNotAllowed
+            ) and error.valid_methods else []
+            return error_response(status, error.name.lower(), request.path, headers)
+        except Exception:
+            _log.exception("unexpected error answering %s %s", request.method, request.path)
+            return error_response(500, "internal error in the fake server", request.path)
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """Plain WSGI entry point, for in-process use (e.g. ``httpx.WSGITransport``)."""
+        return self.handle(Request(environ))(environ, start_response)
+
+    def _handle(self, request: Request) -> Response:
+        adapter = url_map().bind_to_environ(request.environ)
+        try:
+            endpoint, arguments = adapter.match()
+        except (NotFound, MethodNotAllowed):
+            # A secured target asks who you are before it admits a path does not exist.
+            authenticate(request, self.state)
+            raise
+        route = ROUTES[str(endpoint)]
+        if route.atoti and not self.state.config.exposed:
+            authenticate(request, self.state)
+            raise NotFound()
+        identity = authenticate(request, self.state) if route.access is not Access.PUBLIC else None
+        if identity is not None:
+            authorize(route.access, identity, self.state)
+        context = Context(request, identity or ANONYMOUS, self.state, self.host)
+        return route.view(context, **arguments)

@@ -1,0 +1,411 @@
+"""Server configuration: what a fake target is, validated once, loadable from TOML or JSON.
+
+Every field is checked when the object is built so a mistake surfaces at the line that made
+it, as a ``ValueError`` naming the field, rather than as a confusing answer on the wire.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, cast
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+__all__ = [
+    "DEFAULT_PYTHON_API_VERSION",
+    "DEFAULT_SERVER_VERSION",
+    "ATOTI_TYPES",
+    "CubeSpec",
+    "SecurityConfig",
+    "ServerConfig",
+    "TableSpec",
+    "TlsConfig",
+    "User",
+]
+
+DEFAULT_SERVER_VERSION = "6.1.2"
+DEFAULT_PYTHON_API_VERSION = "0.9.2"
+
+_VERSION = re.compile(r"^\d+(\.\d+){1,3}([.+-][0-9A-Za-z]+([.-][0-9A-Za-z]+)*)?$")
+_ROLE = re.compile(r"^ROLE_[A-Z0-9_]+$")
+_NAME = re.compile(r"^[^\x00-\x1f\x7f:]+$")
+_SCALAR_TYPES = ("String", "int", "long", "float", "double", "boolean", "LocalDate", "LocalDateTime")
+ATOTI_TYPES: frozenset[str] = frozenset(_SCALAR_TYPES) | {f"{t}[]" for t in _SCALAR_TYPES}
+
+ClientCertificateMode = Literal["none", "optional", "required"]
+HostKind = Literal["local", "remote"]
+
+
+def _fail(field_name: str, problem: str) -> ValueError:
+    return ValueError(f"{field_name}: {problem}")
+
+
+def _check_version(field_name: str, value: object) -> str:
+    if not isinstance(value, str) or not _VERSION.match(value):
+        raise _fail(field_name, f"{value!r} is not a version string such as '6.1.2'")
+    return value
+
+
+def _check_name(field_name: str, value: object) -> str:
+    if not isinstance(value, str) or not value or not _NAME.match(value):
+        raise _fail(field_name, f"{value!r} must be a non-empty name without ':' or control characters")
+    return value
+
+
+@dataclass(frozen=True)
+class User:
+    """A user of a secured target; ``roles`` are Spring-style ``ROLE_*`` names."""
+
+    name: str
+    password: str
+    roles: frozenset[str] = frozenset({"ROLE_USER"})
+
+    def __post_init__(self) -> None:
+        _check_name("user.name", self.name)
+        if not isinstance(self.password, str):
+            raise _fail(f"user {self.name!r}.password", "must be a string")
+        roles = self.roles
+        if isinstance(roles, str) or not isinstance(roles, Iterable):
+            raise _fail(f"user {self.name!r}.roles", "must be a collection of role names")
+        for role in roles:
+            if not isinstance(role, str) or not _ROLE.match(role):
+                raise _fail(
+                    f"user {self.name!r}.roles",
+                    f"{role!r} is not a role name such as 'ROLE_USER' (ROLE_ + upper case)",
+                )
+        object.__setattr__(self, "roles", frozenset(roles))
+
+    @property
+    def is_admin(self) -> bool:
+        return "ROLE_ADMIN" in self.roles
+
+
+@dataclass(frozen=True)
+class SecurityConfig:
+    """A secured target: who may log in, and with which tokens."""
+
+    users: tuple[User, ...] = ()
+    tokens: Mapping[str, str] = field(default_factory=dict)
+    token_type: str = "Bearer"
+
+    def __post_init__(self) -> None:
+        users = tuple(self.users)
+        for user in users:
+            if not isinstance(user, User):
+                raise _fail("security.users", f"{user!r} is not a User")
+        names = [u.name for u in users]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise _fail("security.users", f"duplicate user names {duplicates}")
+        if not isinstance(self.tokens, Mapping):
+            raise _fail("security.tokens", "must map token -> user name")
+        for token, user in self.tokens.items():
+            if not isinstance(token, str) or not token or any(c.isspace() for c in token):
+                raise _fail("security.tokens", f"{token!r} is not a token (non-empty, no spaces)")
+            if user not in names:
+                raise _fail("security.tokens", f"token {token[:4]}… points at unknown user {user!r}")
+        if not re.match(r"^[A-Za-z][A-Za-z0-9_-]*$", self.token_type) or self.token_type.lower() == (
+            "basic"
+        ):
+            raise _fail("security.token_type", f"{self.token_type!r} is not a token scheme")
+        object.__setattr__(self, "users", users)
+        object.__setattr__(self, "tokens", dict(self.tokens))
+
+    def user(self, name: str) -> User | None:
+        return next((u for u in self.users if u.name == name), None)
+
+
+@dataclass(frozen=True)
+class TlsConfig:
+    """HTTPS for the target, with a CA made for that server at start."""
+
+    client_certificate: ClientCertificateMode = "none"
+
+    def __post_init__(self) -> None:
+        if self.client_certificate not in ("none", "optional", "required"):
+            raise _fail(
+                "tls.client_certificate",
+                f"{self.client_certificate!r} is not one of 'none', 'optional', 'required'",
+            )
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table of the baseline: explicit ``rows``, or ``generate`` seeded faker rows."""
+
+    name: str
+    columns: Mapping[str, str]
+    keys: tuple[str, ...] = ()
+    rows: tuple[tuple[Any, ...], ...] = ()
+    generate: int = 0
+
+    def __post_init__(self) -> None:
+        _check_name("table.name", self.name)
+        where = f"table {self.name!r}"
+        if not isinstance(self.columns, Mapping) or not self.columns:
+            raise _fail(f"{where}.columns", "must map at least one column name to a type")
+        for column, type_name in self.columns.items():
+            _check_name(f"{where}.columns", column)
+            if type_name not in ATOTI_TYPES:
+                raise _fail(
+                    f"{where}.columns.{column}",
+                    f"{type_name!r} is not an Atoti type ({', '.join(_SCALAR_TYPES)}, or X[])",
+                )
+        keys = tuple(self.keys)
+        for key in keys:
+            if key not in self.columns:
+                raise _fail(f"{where}.keys", f"{key!r} is not a column")
+        if isinstance(self.generate, bool) or not isinstance(self.generate, int):
+            raise _fail(f"{where}.generate", "must be a whole number of rows")
+        if not 0 <= self.generate <= 100_000:
+            raise _fail(f"{where}.generate", "must be between 0 and 100000")
+        rows = tuple(tuple(r) for r in self.rows)
+        for index, row in enumerate(rows):
+            if len(row) != len(self.columns):
+                raise _fail(
+                    f"{where}.rows[{index}]",
+                    f"has {len(row)} values for {len(self.columns)} columns",
+                )
+        object.__setattr__(self, "columns", dict(self.columns))
+        object.__setattr__(self, "keys", keys)
+        object.__setattr__(self, "rows", rows)
+
+
+@dataclass(frozen=True)
+class CubeSpec:
+    """A cube of the baseline, built from one table."""
+
+    name: str
+    table: str
+
+    def __post_init__(self) -> None:
+        _check_name("cube.name", self.name)
+        _check_name(f"cube {self.name!r}.table", self.table)
+
+
+def _default_file_roots() -> tuple[str, ...]:
+    return (tempfile.gettempdir(), os.getcwd())
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Everything that makes one fake target differ from another."""
+
+    server_version: str = DEFAULT_SERVER_VERSION
+    python_api_version: str = DEFAULT_PYTHON_API_VERSION
+    exposed: bool = True
+    host: HostKind = "local"
+    security: SecurityConfig | None = None
+    tls: TlsConfig | None = None
+    tables: tuple[TableSpec, ...] = ()
+    cubes: tuple[CubeSpec, ...] = ()
+    seed: int = 0
+    cloud_files: Mapping[str, str] = field(default_factory=dict)
+    file_roots: tuple[str, ...] = field(default_factory=_default_file_roots)
+    max_body_size: int = 10 * 1024 * 1024
+
+    def __post_init__(self) -> None:
+        _check_version("server_version", self.server_version)
+        _check_version("python_api_version", self.python_api_version)
+        if not isinstance(self.exposed, bool):
+            raise _fail("exposed", f"{self.exposed!r} is not a boolean")
+        if self.host not in ("local", "remote"):
+            raise _fail("host", f"{self.host!r} is not 'local' or 'remote'")
+        if self.security is not None and not isinstance(self.security, SecurityConfig):
+            raise _fail("security", "must be a SecurityConfig or None")
+        if self.tls is not None and not isinstance(self.tls, TlsConfig):
+            raise _fail("tls", "must be a TlsConfig or None")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise _fail("seed", f"{self.seed!r} is not an integer")
+        if isinstance(self.max_body_size, bool) or not isinstance(self.max_body_size, int):
+            raise _fail("max_body_size", "must be a number of bytes")
+        if self.max_body_size < 1024:
+            raise _fail("max_body_size", "must be at least 1024 bytes")
+        tables = tuple(self.tables)
+        names = [t.name for t in tables]
+        for table in tables:
+            if not isinstance(table, TableSpec):
+                raise _fail("tables", f"{table!r} is not a TableSpec")
+            if names.count(table.name) > 1:
+                raise _fail("tables", f"duplicate table name {table.name!r}")
+        cubes = tuple(self.cubes)
+        for cube in cubes:
+            if not isinstance(cube, CubeSpec):
+                raise _fail("cubes", f"{cube!r} is not a CubeSpec")
+            if cube.table not in names:
+                raise _fail(f"cube {cube.name!r}.table", f"{cube.table!r} is not a configured table")
+        cube_names = [c.name for c in cubes]
+        if len(set(cube_names)) != len(cube_names):
+            raise _fail("cubes", "duplicate cube names")
+        if not isinstance(self.cloud_files, Mapping):
+            raise _fail("cloud_files", "must map cloud URLs to CSV text")
+        for url, text in self.cloud_files.items():
+            if not isinstance(url, str) or not re.match(r"^(s3|gs|az)://[^/]+/.+", url):
+                raise _fail("cloud_files", f"{url!r} is not an s3://, gs:// or az:// object URL")
+            if not isinstance(text, str):
+                raise _fail(f"cloud_files[{url!r}]", "must be CSV text")
+        roots = tuple(self.file_roots)
+        for root in roots:
+            if not isinstance(root, str) or not os.path.isabs(root):
+                raise _fail("file_roots", f"{root!r} is not an absolute path")
+        object.__setattr__(self, "tables", tables)
+        object.__setattr__(self, "cubes", cubes)
+        object.__setattr__(self, "cloud_files", dict(self.cloud_files))
+        object.__setattr__(self, "file_roots", roots)
+
+    @property
+    def secured(self) -> bool:
+        return self.security is not None
+
+    def replace(self, **changes: Any) -> ServerConfig:
+        """A copy with ``changes`` applied and validated again."""
+        try:
+            return dataclasses.replace(self, **changes)
+        except TypeError as error:
+            raise ValueError(str(error)) from None
+
+    # -- loading -------------------------------------------------------------------------
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> ServerConfig:
+        """Build from plain data (the shape of the TOML and JSON files)."""
+        if not isinstance(data, Mapping):
+            raise _fail("config", "must be a table/object of fields")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise _fail(unknown[0], f"unknown field (known: {', '.join(sorted(known))})")
+        fields: dict[str, Any] = dict(data)
+        if "security" in fields:
+            fields["security"] = _security_from(fields["security"])
+        if "tls" in fields:
+            fields["tls"] = _tls_from(fields["tls"])
+        if "tables" in fields:
+            fields["tables"] = tuple(_table_from(t) for t in _list("tables", fields["tables"]))
+        if "cubes" in fields:
+            fields["cubes"] = tuple(_cube_from(c) for c in _list("cubes", fields["cubes"]))
+        if "file_roots" in fields:
+            fields["file_roots"] = tuple(_list("file_roots", fields["file_roots"]))
+        return cls(**fields)
+
+    @classmethod
+    def from_toml(cls, path: str | os.PathLike[str]) -> ServerConfig:
+        try:
+            with open(path, "rb") as file:
+                data = tomllib.load(file)
+        except OSError as error:
+            raise _fail("config", f"cannot read {os.fspath(path)!r}: {error.strerror}") from None
+        except tomllib.TOMLDecodeError as error:
+            raise _fail("config", f"{os.fspath(path)!r} is not valid TOML: {error}") from None
+        return cls.from_mapping(data)
+
+    @classmethod
+    def from_json(cls, path: str | os.PathLike[str]) -> ServerConfig:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as error:
+            raise _fail("config", f"cannot read {os.fspath(path)!r}: {error.strerror}") from None
+        except (ValueError, UnicodeDecodeError) as error:
+            raise _fail("config", f"{os.fspath(path)!r} is not valid JSON: {error}") from None
+        return cls.from_mapping(data)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> ServerConfig:
+        """TOML or JSON, chosen by the file's suffix."""
+        if os.fspath(path).endswith(".json"):
+            return cls.from_json(path)
+        return cls.from_toml(path)
+
+    def to_mapping(self) -> dict[str, Any]:
+        """Plain data that :meth:`from_mapping` turns back into an equal config."""
+        data = dataclasses.asdict(self)
+        if self.security is not None:
+            data["security"]["users"] = [
+                {"name": u.name, "password": u.password, "roles": sorted(u.roles)}
+                for u in self.security.users
+            ]
+        for table in data["tables"]:
+            table["keys"] = list(table["keys"])
+            table["rows"] = [list(r) for r in table["rows"]]
+        data["file_roots"] = list(self.file_roots)
+        return cast(dict[str, Any], data)
+
+
+def _list(field_name: str, value: Any) -> list[Any]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise _fail(field_name, "must be a list")
+    return list(value)
+
+
+def _fields_of(kind: type[Any], field_name: str, data: Any) -> dict[str, Any]:
+    if isinstance(data, kind):
+        return dataclasses.asdict(data)
+    if not isinstance(data, Mapping):
+        raise _fail(field_name, "must be a table/object")
+    known = {f.name for f in dataclasses.fields(kind)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise _fail(f"{field_name}.{unknown[0]}", f"unknown field (known: {', '.join(sorted(known))})")
+    return dict(data)
+
+
+def _security_from(data: Any) -> SecurityConfig | None:
+    if data is None or isinstance(data, SecurityConfig):
+        return data
+    fields = _fields_of(SecurityConfig, "security", data)
+    users = []
+    for index, user in enumerate(_list("security.users", fields.get("users", []))):
+        if isinstance(user, User):
+            users.append(user)
+            continue
+        user_fields = _fields_of(User, f"security.users[{index}]", user)
+        if "roles" in user_fields:
+            user_fields["roles"] = frozenset(_list(f"security.users[{index}].roles", user_fields["roles"]))
+        try:
+            users.append(User(**user_fields))
+        except TypeError:
+            raise _fail(f"security.users[{index}]", "needs 'name' and 'password'") from None
+    fields["users"] = tuple(users)
+    return SecurityConfig(**fields)
+
+
+def _tls_from(data: Any) -> TlsConfig | None:
+    if data is None or isinstance(data, TlsConfig):
+        return data
+    if data is True:
+        return TlsConfig()
+    return TlsConfig(**_fields_of(TlsConfig, "tls", data))
+
+
+def _table_from(data: Any) -> TableSpec:
+    if isinstance(data, TableSpec):
+        return data
+    fields = _fields_of(TableSpec, "tables[]", data)
+    if "keys" in fields:
+        fields["keys"] = tuple(_list("table.keys", fields["keys"]))
+    if "rows" in fields:
+        fields["rows"] = tuple(tuple(_list("table.rows[]", r)) for r in _list("table.rows", fields["rows"]))
+    try:
+        return TableSpec(**fields)
+    except TypeError:
+        raise _fail("tables[]", "needs 'name' and 'columns'") from None
+
+
+def _cube_from(data: Any) -> CubeSpec:
+    if isinstance(data, CubeSpec):
+        return data
+    try:
+        return CubeSpec(**_fields_of(CubeSpec, "cubes[]", data))
+    except TypeError:
+        raise _fail("cubes[]", "needs 'name' and 'table'") from None

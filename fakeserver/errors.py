@@ -1,0 +1,43 @@
+"""The one shape of every non-2xx answer (SPEC §4.2).
+
+The real client parses an error body only when its content type is exactly
+``application/json``, so no charset parameter is ever added.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from werkzeug.wrappers import Response
+
+__all__ = ["ERROR_CONTENT_TYPE", "FakeHTTPError", "error_body", "error_response"]
+
+ERROR_CONTENT_TYPE = "application/json"
+
+
+class FakeHTTPError(Exception):
+    """Raised anywhere in request handling; turned into the error body at the edge."""
+
+    def __init__(
+        self, status: int, message: str, headers: Iterable[tuple[str, str]] = ()
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = tuple(headers)
+
+
+def error_body(status: int, message: str, path: str) -> bytes:
+    return json.dumps({"error": message, "path": path, "status": status}).encode()
+
+
+def error_response(
+    status: int, message: str, path: str, headers: Iterable[tuple[str, str]] = ()
+) -> Response:
+    response = Response(error_body(status, message, path), status=status)
+    # Set after construction: werkzeug would append "; charset=utf-8" to a mimetype.
+    response.headers["Content-Type"] = ERROR_CONTENT_TYPE
+    for name, value in headers:
+        response.headers.add(name, value)
+    return response

@@ -1,0 +1,470 @@
+"""The scenario matrix: every condition cell for every authentication mode, plus the failures.
+
+The expected tier and capabilities come from the declarative tables below — SPEC §3.1 and
+§3.2 written as data, independently of ``client.decide_tier`` — so the fake's expectations
+and the client's decision check each other.
+
+Each authentication mode also fixes a transport: ``basic`` over plain HTTP, ``bearer`` over
+HTTPS, ``certificate`` over HTTPS with client certificates (mTLS, ``optional``). Cells of an
+unsecured target send no credentials when (b) is unmet, and the mode's admin credentials
+when (b) is "met": the target ignores them and the client must still see ``admin=False``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import trustme
+
+import client
+
+from .config import (
+    DEFAULT_PYTHON_API_VERSION,
+    DEFAULT_SERVER_VERSION,
+    SecurityConfig,
+    ServerConfig,
+    TlsConfig,
+    User,
+)
+from .server import FakeServer
+from .tls import issue_client_files
+
+__all__ = [
+    "AUTH_MODES",
+    "CAPABILITY_TABLE",
+    "TIER_RULES",
+    "TIERS",
+    "Cell",
+    "Credentials",
+    "LiveScenario",
+    "Outcome",
+    "Scenario",
+    "expected_capabilities",
+    "expected_conditions",
+    "expected_tier",
+    "matrix",
+]
+
+AuthMode = Literal["basic", "bearer", "certificate"]
+CredentialKind = Literal["none", "basic", "bearer", "certificate"]
+AUTH_MODES: tuple[AuthMode, ...] = ("basic", "bearer", "certificate")
+KEYS = ("secured", "admin", "same_python_api", "same_host", "same_server_version", "exposed")
+TIERS = ("LOCAL", "REMOTE", "NO_SECURITY_MANAGEMENT", "READ_ONLY", "MINIMAL")
+
+#: SPEC §3.1 as data: (tier, conditions that must be met), first match wins.
+TIER_RULES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("LOCAL", frozenset({"secured", "admin", "same_python_api", "same_host"})),
+    ("REMOTE", frozenset({"secured", "admin", "same_python_api"})),
+    ("NO_SECURITY_MANAGEMENT", frozenset({"secured", "admin", "same_server_version", "exposed"})),
+    ("READ_ONLY", frozenset({"same_server_version"})),
+    ("MINIMAL", frozenset()),
+)
+
+# SPEC §3.2 as data. Columns: MINIMAL, READ_ONLY, NO_SECURITY_MANAGEMENT, REMOTE, LOCAL;
+# "y" allowed, "-" refused, "d" allowed only when same_host (d) holds.
+_COLUMNS = ("MINIMAL", "READ_ONLY", "NO_SECURITY_MANAGEMENT", "REMOTE", "LOCAL")
+_TABLE = """
+ping            y y y y y
+link            y y y y y
+cubes           y y y y y
+tables.schema   - y y y y
+table.query     - y y y y
+tables.list     - - y y y
+create_table    - - y y y
+table.append    - - y y y
+table.drop      - - y y y
+create_cube     - - y y y
+load.cloud      - - y y y
+load.file       - - d - y
+security        - - - y y
+"""
+CAPABILITY_TABLE: dict[str, dict[str, str]] = {
+    name: dict(zip(_COLUMNS, marks, strict=True))
+    for name, *marks in (line.split() for line in _TABLE.strip().splitlines())
+}
+
+ADMIN = User("admin", "admin-pass", roles=frozenset({"ROLE_USER", "ROLE_ADMIN"}))
+PLAIN = User("user", "user-pass", roles=frozenset({"ROLE_USER"}))
+TOKENS = {"admin-token": "admin", "user-token": "user"}
+SECURITY = SecurityConfig(users=(ADMIN, PLAIN), tokens=TOKENS)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One combination of the six conditions as the scenario sets them up."""
+
+    secured: bool
+    admin: bool
+    same_python_api: bool
+    same_host: bool
+    same_server_version: bool
+    exposed: bool
+
+    def met(self) -> frozenset[str]:
+        return frozenset(k for k in KEYS if getattr(self, k))
+
+
+def expected_conditions(cell: Cell) -> dict[str, bool | None]:
+    """What a client can observe: nothing from the descriptor when not exposed."""
+    exposed = cell.exposed
+    return {
+        "secured": cell.secured if exposed else None,
+        "admin": (cell.secured and cell.admin) if exposed else None,
+        "same_python_api": cell.same_python_api if exposed else None,
+        "same_host": cell.same_host if exposed else None,
+        "same_server_version": cell.same_server_version,
+        "exposed": exposed,
+    }
+
+
+def expected_tier(cell: Cell) -> str:
+    observed = {k for k, v in expected_conditions(cell).items() if v is True}
+    return next(tier for tier, needs in TIER_RULES if needs <= observed)
+
+
+def expected_capabilities(cell: Cell) -> frozenset[str]:
+    tier = expected_tier(cell)
+    same_host = expected_conditions(cell)["same_host"] is True
+    return frozenset(
+        name
+        for name, marks in CAPABILITY_TABLE.items()
+        if marks[tier] == "y" or (marks[tier] == "d" and same_host)
+    )
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Neutral credential data: map it onto whichever client you test."""
+
+    kind: CredentialKind = "none"
+    user: str | None = None
+    password: str | None = None
+    token: str | None = None
+    cert_path: str | None = None
+    key_path: str | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    auth: AuthMode
+    config: ServerConfig
+    credentials: Credentials
+    expected_tier: str | None
+    expected_capabilities: frozenset[str]
+    cell: Cell | None = None
+    expected_conditions: dict[str, bool | None] | None = None
+    expected_error: Literal["authentication", "tls"] | None = None
+    client_server_version: str = DEFAULT_SERVER_VERSION
+    client_python_api_version: str = DEFAULT_PYTHON_API_VERSION
+    foreign_client_certificate: bool = False
+    foreign_server_ca: bool = False
+    description: str = field(default="", compare=False)
+
+    @contextmanager
+    def run(self) -> Iterator[LiveScenario]:
+        """Start the scenario's server and hand out what a client needs to connect."""
+        with FakeServer(self.config) as server:
+            yield self.attach(server)
+
+    def attach(self, server: FakeServer) -> LiveScenario:
+        """Bind this scenario to a running server of its config (e.g. a reused one)."""
+        credentials = self.credentials
+        if credentials.kind == "certificate" and credentials.user is not None:
+            if self.foreign_client_certificate:
+                cert, key = _foreign().client_certificate(credentials.user)
+            else:
+                cert, key = server.client_certificate(credentials.user)
+            credentials = Credentials("certificate", user=credentials.user, cert_path=cert, key_path=key)
+        ca = _foreign().ca_path if self.foreign_server_ca else server.ca_path
+        return LiveScenario(self, server, credentials, ca)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the thin client observed for a scenario, and whether it matched."""
+
+    scenario: Scenario
+    observed_tier: str | None
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class LiveScenario:
+    """A scenario with its server running: what ``fake_scenario`` hands to a test."""
+
+    scenario: Scenario
+    server: FakeServer
+    credentials: Credentials
+    certificate_authority: str | None
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    @property
+    def auth(self) -> str:
+        return self.scenario.auth
+
+    @property
+    def expected_tier(self) -> str | None:
+        return self.scenario.expected_tier
+
+    @property
+    def expected_capabilities(self) -> frozenset[str]:
+        return self.scenario.expected_capabilities
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def authentication(self) -> client.Authentication | None:
+        """The credentials as the thin client's authentication object."""
+        c = self.credentials
+        if c.kind == "basic" and c.user is not None:
+            return client.BasicAuthentication(c.user, c.password or "")
+        if c.kind == "bearer" and c.token is not None:
+            return client.TokenAuthentication(c.token)
+        if c.kind == "certificate" and c.cert_path is not None:
+            return client.ClientCertificate(c.cert_path, c.key_path)
+        return None
+
+    def connect(self, **options: object) -> client.Session:
+        """``client.Session.connect`` with this scenario's credentials, CA and versions."""
+        return client.Session.connect(
+            self.server.url,
+            authentication=self.authentication(),
+            certificate_authority=self.certificate_authority,
+            server_version=self.scenario.client_server_version,
+            python_api_version=self.scenario.client_python_api_version,
+            **options,  # type: ignore[arg-type]
+        )
+
+    def verify(self) -> Outcome:
+        """Connect with the thin client and compare tier, conditions and capabilities."""
+        expected_error = {
+            "authentication": client.AuthenticationError,
+            "tls": client.TlsError,
+        }.get(self.scenario.expected_error or "")
+        try:
+            session = self.connect()
+        except client.ClientError as error:
+            if expected_error is not None and isinstance(error, expected_error):
+                return Outcome(self.scenario, None, True, type(error).__name__)
+            return Outcome(self.scenario, None, False, f"{type(error).__name__}: {error}")
+        with session:
+            observed = session.tier.value
+            if expected_error is not None:
+                return Outcome(self.scenario, observed, False, "connected; expected a failure")
+            problems = []
+            if observed != self.expected_tier:
+                problems.append(f"tier {observed} != {self.expected_tier}")
+            if self.scenario.expected_conditions is not None:
+                seen = session.conditions.as_dict()
+                if seen != self.scenario.expected_conditions:
+                    problems.append(f"conditions {seen} != {self.scenario.expected_conditions}")
+            capabilities = {c.value for c in session.capabilities}
+            if capabilities != self.expected_capabilities:
+                problems.append(
+                    f"capabilities differ: {sorted(capabilities ^ self.expected_capabilities)}"
+                )
+            return Outcome(self.scenario, observed, not problems, "; ".join(problems))
+
+
+class _ForeignCA:
+    """A CA no fake server trusts: for the untrusted-certificate and unknown-CA scenarios."""
+
+    def __init__(self) -> None:
+        self.ca = trustme.CA(organization_name="not-the-server")
+        self.directory = Path(tempfile.mkdtemp(prefix="fakeserver-foreign-"))
+        self.ca_path = str(self.directory / "foreign-ca.pem")
+        self.ca.cert_pem.write_to_path(self.ca_path)
+        self._certificates: dict[str, tuple[str, str]] = {}
+        self._lock = threading.Lock()
+        atexit.register(shutil.rmtree, self.directory, True)
+
+    def client_certificate(self, user: str) -> tuple[str, str]:
+        with self._lock:
+            if user not in self._certificates:
+                self._certificates[user] = issue_client_files(self.ca, user, self.directory)
+            return self._certificates[user]
+
+
+_FOREIGN: _ForeignCA | None = None
+_FOREIGN_LOCK = threading.Lock()
+
+
+def _foreign() -> _ForeignCA:
+    global _FOREIGN
+    with _FOREIGN_LOCK:
+        if _FOREIGN is None:
+            _FOREIGN = _ForeignCA()
+        return _FOREIGN
+
+
+def _other_version(version: str) -> str:
+    """A different, valid version: the last number bumped (6.1.2 -> 6.1.3)."""
+    match = re.match(r"^(.*?)(\d+)(\D*)$", version)
+    if match is None:  # pragma: no cover - config validation guarantees a number
+        return version + ".1"
+    head, number, tail = match.groups()
+    return f"{head}{int(number) + 1}{tail}"
+
+
+def _credentials(mode: AuthMode, user: User) -> Credentials:
+    if mode == "basic":
+        return Credentials("basic", user=user.name, password=user.password)
+    if mode == "bearer":
+        token = next(t for t, owner in TOKENS.items() if owner == user.name)
+        return Credentials("bearer", user=user.name, token=token)
+    return Credentials("certificate", user=user.name)
+
+
+def _tls(mode: AuthMode) -> TlsConfig | None:
+    return {"basic": None, "bearer": TlsConfig(), "certificate": TlsConfig("optional")}[mode]
+
+
+def _cell_name(mode: AuthMode, cell: Cell) -> str:
+    if cell.secured:
+        who = "admin" if cell.admin else "user"
+    else:
+        who = "unsecured-admin" if cell.admin else "unsecured-anonymous"
+    parts = [
+        mode,
+        who,
+        "same_api" if cell.same_python_api else "other_api",
+        "local_host" if cell.same_host else "remote_host",
+    ]
+    if not cell.same_server_version:
+        parts.append("other_server")
+    if not cell.exposed:
+        parts.append("not_exposed")
+    return "-".join(parts)
+
+
+def matrix(
+    server_version: str = DEFAULT_SERVER_VERSION,
+    python_api_version: str = DEFAULT_PYTHON_API_VERSION,
+    *,
+    seed: int = 0,
+) -> list[Scenario]:
+    """Every scenario: 64 cells x 3 authentication modes, then the connect failures.
+
+    ``server_version``/``python_api_version`` are what the client expects; "other" cells
+    run a target one patch release away.
+    """
+    base = ServerConfig(server_version=server_version, python_api_version=python_api_version, seed=seed)
+    versions = {"client_server_version": server_version, "client_python_api_version": python_api_version}
+    scenarios: list[Scenario] = []
+    for mode in AUTH_MODES:
+        for values in itertools.product((True, False), repeat=6):
+            cell = Cell(*values)
+            config = base.replace(
+                security=SECURITY if cell.secured else None,
+                tls=_tls(mode),
+                python_api_version=python_api_version if cell.same_python_api else _other_version(python_api_version),
+                host="local" if cell.same_host else "remote",
+                server_version=server_version if cell.same_server_version else _other_version(server_version),
+                exposed=cell.exposed,
+            )
+            if cell.secured or cell.admin:
+                credentials = _credentials(mode, ADMIN if cell.admin else PLAIN)
+            else:
+                credentials = Credentials()
+            scenarios.append(
+                Scenario(
+                    name=_cell_name(mode, cell),
+                    auth=mode,
+                    config=config,
+                    credentials=credentials,
+                    expected_tier=expected_tier(cell),
+                    expected_capabilities=expected_capabilities(cell),
+                    cell=cell,
+                    expected_conditions=expected_conditions(cell),
+                    **versions,  # type: ignore[arg-type]
+                )
+            )
+    scenarios.extend(_failures(base, versions))
+    return scenarios
+
+
+def _failures(base: ServerConfig, versions: dict[str, str]) -> list[Scenario]:
+    secured = base.replace(security=SECURITY)
+
+    def failure(
+        name: str,
+        mode: AuthMode,
+        credentials: Credentials,
+        error: Literal["authentication", "tls"],
+        description: str,
+        **extra: object,
+    ) -> Scenario:
+        tls = extra.pop("tls", _tls(mode))
+        return Scenario(
+            name=name,
+            auth=mode,
+            config=secured.replace(tls=tls),
+            credentials=credentials,
+            expected_tier=None,
+            expected_capabilities=frozenset(),
+            expected_error=error,
+            description=description,
+            **versions,  # type: ignore[arg-type]
+            **extra,  # type: ignore[arg-type]
+        )
+
+    return [
+        failure("basic-no_credentials", "basic", Credentials(), "authentication",
+                "secured target, no credentials"),
+        failure("basic-wrong_password", "basic", Credentials("basic", "admin", "not-the-password"),
+                "authentication", "a known user with the wrong password"),
+        failure("basic-unknown_user", "basic", Credentials("basic", "nobody", "admin-pass"),
+                "authentication", "a user the target does not know"),
+        failure("bearer-no_credentials", "bearer", Credentials(), "authentication",
+                "secured HTTPS target, no credentials"),
+        failure("bearer-unknown_token", "bearer", Credentials("bearer", token="not-a-token"),
+                "authentication", "a token the target does not know"),
+        failure("certificate-untrusted_client_certificate", "certificate",
+                Credentials("certificate", user="admin"), "tls",
+                "a client certificate from a CA the target does not trust",
+                foreign_client_certificate=True),
+        failure("certificate-required_no_certificate", "certificate", Credentials(), "tls",
+                "the target requires a client certificate and none is presented",
+                tls=TlsConfig("required")),
+        failure("certificate-unknown_user", "certificate",
+                Credentials("certificate", user="nobody"), "authentication",
+                "a trusted client certificate naming a user the target does not know"),
+        failure("bearer-unknown_ca", "bearer", Credentials("bearer", user="admin", token="admin-token"),
+                "tls", "the client trusts another CA than the target's",
+                foreign_server_ca=True),
+        failure("certificate-unknown_ca", "certificate", Credentials("certificate", user="admin"),
+                "tls", "the client trusts another CA than the target's",
+                foreign_server_ca=True),
+    ]
+
+
+def select(
+    scenarios: Sequence[Scenario],
+    *,
+    tiers: Sequence[str] | None = None,
+    auth: Sequence[str] | None = None,
+) -> list[Scenario]:
+    """Filter by expected tier (``None``/"FAILURE" for connect failures) and auth mode."""
+    wanted_tiers = None if tiers is None else {("FAILURE" if t is None else t) for t in tiers}
+    return [
+        s
+        for s in scenarios
+        if (wanted_tiers is None or (s.expected_tier or "FAILURE") in wanted_tiers)
+        and (auth is None or s.auth in auth)
+    ]

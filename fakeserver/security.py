@@ -1,0 +1,122 @@
+"""Who is asking, and may they: authentication and role checks (SPEC §4.3).
+
+Credentials are compared in constant time, and no message ever echoes a password, a token
+or a header value back to the caller.
+"""
+
+from __future__ import annotations
+
+import enum
+import hmac
+from dataclasses import dataclass
+
+from werkzeug.wrappers import Request
+
+from .errors import FakeHTTPError
+from .serving import PEER_CERTIFICATE_KEY
+from .state import ServerState
+from .tls import user_from_certificate
+
+__all__ = [
+    "ANONYMOUS",
+    "Access",
+    "Identity",
+    "authenticate",
+    "authorize",
+    "challenge_headers",
+]
+
+REALM = "fakeserver"
+ADMIN_ROLE = "ROLE_ADMIN"
+AUTHENTICATION_REQUIRED = "Full authentication is required to access this resource"
+BAD_CREDENTIALS = "Bad credentials"
+LIVE_EXTENSION_UNSECURED = "live extension requires a secured target"
+
+
+class Access(enum.Enum):
+    """What a route needs from the caller."""
+
+    PUBLIC = "public"  # /versions/rest only
+    READ = "read"  # any authenticated user (anonymous when unsecured)
+    ADMIN = "admin"  # live extension: a secured target and ROLE_ADMIN
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str | None
+    roles: frozenset[str] = frozenset()
+
+    @property
+    def is_admin(self) -> bool:
+        return ADMIN_ROLE in self.roles
+
+
+ANONYMOUS = Identity(name=None)
+# Compared against when the user is unknown, so a miss costs what a hit costs.
+_DUMMY_SECRET = b"\x00" * 32
+
+
+def challenge_headers(state: ServerState) -> list[tuple[str, str]]:
+    headers = [("WWW-Authenticate", f'Basic realm="{REALM}"')]
+    security = state.config.security
+    if security is not None and state.tokens:
+        headers.append(("WWW-Authenticate", f'{security.token_type} realm="{REALM}"'))
+    return headers
+
+
+def _unauthorized(state: ServerState, message: str) -> FakeHTTPError:
+    return FakeHTTPError(401, message, challenge_headers(state))
+
+
+def _same(given: str, expected: str | None) -> bool:
+    expected_bytes = expected.encode() if expected is not None else _DUMMY_SECRET
+    return hmac.compare_digest(given.encode(), expected_bytes) and expected is not None
+
+
+def authenticate(request: Request, state: ServerState) -> Identity:
+    """The caller's identity, or a 401 when the target is secured and none is valid."""
+    security = state.config.security
+    if security is None:
+        return ANONYMOUS
+    header = request.headers.get("Authorization")
+    with state.lock:
+        if header is not None:
+            auth = request.authorization
+            if auth is None:
+                raise _unauthorized(state, "malformed Authorization header")
+            if auth.type == "basic":
+                name = auth.username or ""
+                account = state.accounts.get(name)
+                password_ok = _same(auth.password or "", account.password if account else None)
+                if account is None or not password_ok:
+                    raise _unauthorized(state, BAD_CREDENTIALS)
+                return Identity(name, account.roles)
+            if auth.type == security.token_type.lower() and auth.token:
+                owner = None
+                for token, user in state.tokens.items():
+                    # No early exit: every configured token is compared every time.
+                    if _same(auth.token, token):
+                        owner = user
+                account = state.accounts.get(owner) if owner else None
+                if account is None or owner is None:
+                    raise _unauthorized(state, "invalid token")
+                return Identity(owner, account.roles)
+            raise _unauthorized(state, "unsupported authentication scheme")
+        der = request.environ.get(PEER_CERTIFICATE_KEY)
+        if der:
+            name = user_from_certificate(der)
+            account = state.accounts.get(name) if name else None
+            if account is None or name is None:
+                raise _unauthorized(state, "the client certificate names no known user")
+            return Identity(name, account.roles)
+    raise _unauthorized(state, AUTHENTICATION_REQUIRED)
+
+
+def authorize(access: Access, identity: Identity, state: ServerState) -> None:
+    """Enforce (a) and (b) on the server itself, whatever the client believes its tier is."""
+    if access is not Access.ADMIN:
+        return
+    if state.config.security is None:
+        raise FakeHTTPError(403, LIVE_EXTENSION_UNSECURED)
+    if not identity.is_admin:
+        raise FakeHTTPError(403, f"access denied: {ADMIN_ROLE} is required")

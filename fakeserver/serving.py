@@ -1,0 +1,322 @@
+"""A small threaded WSGI server that keeps connections alive.
+
+werkzeug's development server (what pytest-httpserver runs) closes the connection after
+every answer, so every request of a pooled client pays a new TCP connect and, over HTTPS,
+a full TLS handshake (~70 requests/s here). This engine keeps connections open, which is
+what makes HTTPS fixtures cheap. h11 does the HTTP/1.1 framing, so a request body is always
+drained before the next request line is read; Nagle is off on every accepted socket so a
+kept-alive answer is not held back by delayed ACKs. Stopping wakes the accept loop at once
+instead of waiting for a poll interval.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import selectors
+import socket
+import ssl
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+import h11
+
+from .errors import ERROR_CONTENT_TYPE, error_body
+
+__all__ = ["PEER_CERTIFICATE_KEY", "KeepAliveServer", "WSGIApp"]
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+#: environ key holding the DER bytes of a verified TLS client certificate (or None).
+PEER_CERTIFICATE_KEY = "fakeserver.peer_certificate"
+
+_RECV = 65536
+_MAX_HEADER_BYTES = 64 * 1024
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class KeepAliveServer:
+    """Serve ``app`` on ``host:port`` (0 = ephemeral) in background threads."""
+
+    def __init__(
+        self,
+        app: WSGIApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        max_body_size: int = 10 * 1024 * 1024,
+        handshake_timeout: float = 5.0,
+        idle_timeout: float = 60.0,
+    ) -> None:
+        self.app = app
+        self.host = host
+        self.ssl_context = ssl_context
+        self.max_body_size = max_body_size
+        self.handshake_timeout = handshake_timeout
+        self.idle_timeout = idle_timeout
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._listener = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self._listener.bind((host, port))
+            self._listener.listen(128)
+            self._listener.setblocking(False)
+        except OSError:
+            self._listener.close()
+            raise
+        self.port: int = self._listener.getsockname()[1]
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._lock = threading.Lock()
+        self._connections: set[socket.socket] = set()
+        self._workers: set[threading.Thread] = set()
+        self._stopping = False
+        self._thread = threading.Thread(
+            target=self._accept_loop, name=f"fakeserver-accept-{self.port}", daemon=True
+        )
+        self._thread.start()
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Stop accepting, close every open connection, and wait for the workers."""
+        with self._lock:
+            if self._stopping:
+                return
+            self._stopping = True
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"x")
+        self._thread.join()
+        with self._lock:
+            connections = list(self._connections)
+            workers = list(self._workers)
+        for conn in connections:
+            # shutdown() wakes a worker blocked in recv() at once.
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        for worker in workers:
+            worker.join(timeout=2.0)
+        self._listener.close()
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def _accept_loop(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._listener, selectors.EVENT_READ)
+            selector.register(self._wake_r, selectors.EVENT_READ)
+            while not self._stopping:
+                for key, _ in selector.select():
+                    if key.fileobj is self._wake_r:
+                        return
+                    try:
+                        conn, address = self._listener.accept()
+                    except (BlockingIOError, InterruptedError):
+                        continue
+                    except OSError:
+                        if self._stopping:
+                            return
+                        continue
+                    self._spawn(conn, address)
+
+    def _spawn(self, conn: socket.socket, address: Any) -> None:
+        worker = threading.Thread(
+            target=self._serve_connection, args=(conn, address), name="fakeserver-conn", daemon=True
+        )
+        with self._lock:
+            if self._stopping:
+                conn.close()
+                return
+            self._connections.add(conn)
+            self._workers.add(worker)
+        worker.start()
+
+    # -- one connection ------------------------------------------------------------------
+
+    def _serve_connection(self, raw: socket.socket, address: Any) -> None:
+        sock: socket.socket = raw
+        try:
+            raw.setblocking(True)
+            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            peer_der: bytes | None = None
+            if self.ssl_context is not None:
+                # The handshake runs here, not in the accept loop, so a client that
+                # connects and says nothing only holds its own thread until the timeout.
+                raw.settimeout(self.handshake_timeout)
+                sock = self.ssl_context.wrap_socket(raw, server_side=True)
+                with self._lock:
+                    self._connections.discard(raw)
+                    self._connections.add(sock)
+                peer_der = sock.getpeercert(binary_form=True)  # type: ignore[attr-defined]
+            sock.settimeout(self.idle_timeout)
+            self._converse(sock, address, peer_der)
+        except (OSError, ssl.SSLError, h11.ProtocolError):
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                sock.close()
+            with self._lock:
+                self._connections.discard(raw)
+                self._connections.discard(sock)
+                self._workers.discard(threading.current_thread())
+
+    def _converse(self, sock: socket.socket, address: Any, peer_der: bytes | None) -> None:
+        conn = h11.Connection(h11.SERVER, max_incomplete_event_size=_MAX_HEADER_BYTES)
+        while not self._stopping:
+            try:
+                event = self._next_event(conn, sock)
+                if not isinstance(event, h11.Request):
+                    return  # ConnectionClosed, or the peer went away mid-message
+                try:
+                    body = self._read_body(conn, sock, event)
+                except _BodyTooLarge:
+                    limit = self.max_body_size
+                    self._send_error(conn, sock, 413, f"request body exceeds {limit} bytes", event)
+                    return  # the unread body makes the stream unusable: close it
+                status, headers, payload = self._call_app(event, body, address, peer_der)
+            except h11.RemoteProtocolError as error:
+                if conn.our_state in (h11.IDLE, h11.SEND_RESPONSE):
+                    self._send_error(conn, sock, error.error_status_hint, "malformed request", None)
+                return
+            if event.method == b"HEAD":
+                payload = b""
+            sock.sendall(
+                conn.send(h11.Response(status_code=status, headers=headers))
+                + conn.send(h11.Data(data=payload))
+                + conn.send(h11.EndOfMessage())
+            )
+            if conn.our_state is h11.MUST_CLOSE or conn.their_state is h11.MUST_CLOSE:
+                return
+            try:
+                conn.start_next_cycle()
+            except h11.LocalProtocolError:
+                return
+
+    def _next_event(self, conn: h11.Connection, sock: socket.socket) -> Any:
+        while True:
+            event = conn.next_event()
+            if event is not h11.NEED_DATA:
+                return event
+            data = sock.recv(_RECV)
+            conn.receive_data(data)
+            if not data and conn.their_state is h11.IDLE:
+                return h11.ConnectionClosed()
+
+    def _read_body(self, conn: h11.Connection, sock: socket.socket, request: h11.Request) -> bytes:
+        for name, value in request.headers:
+            if name == b"content-length" and int(value) > self.max_body_size:
+                raise _BodyTooLarge
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            event = self._next_event(conn, sock)
+            if isinstance(event, h11.Data):
+                size += len(event.data)
+                if size > self.max_body_size:
+                    raise _BodyTooLarge
+                chunks.append(bytes(event.data))
+            elif isinstance(event, h11.EndOfMessage):
+                return b"".join(chunks)
+            else:  # ConnectionClosed before the body ended
+                raise h11.RemoteProtocolError("incomplete body", error_status_hint=400)
+
+    def _environ(
+        self, request: h11.Request, body: bytes, address: Any, peer_der: bytes | None
+    ) -> dict[str, Any]:
+        target = request.target
+        path, _, query = target.partition(b"?")
+        if path.startswith((b"http://", b"https://")):  # absolute-form target
+            path = b"/" + path.split(b"/", 3)[3] if path.count(b"/") >= 3 else b"/"
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": request.method.decode("ascii"),
+            "SCRIPT_NAME": "",
+            "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),
+            "QUERY_STRING": query.decode("latin-1"),
+            "RAW_URI": target.decode("latin-1"),
+            "SERVER_NAME": self.host,
+            "SERVER_PORT": str(self.port),
+            "SERVER_PROTOCOL": "HTTP/" + request.http_version.decode("ascii"),
+            "REMOTE_ADDR": address[0] if isinstance(address, tuple) else "",
+            "REMOTE_PORT": str(address[1]) if isinstance(address, tuple) else "",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "https" if self.ssl_context is not None else "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            PEER_CERTIFICATE_KEY: peer_der,
+        }
+        for name, value in request.headers:
+            text = value.decode("latin-1")
+            if name == b"content-type":
+                environ["CONTENT_TYPE"] = text
+            elif name == b"content-length":
+                environ["CONTENT_LENGTH"] = text
+            else:
+                key = "HTTP_" + name.decode("ascii").upper().replace("-", "_")
+                environ[key] = f"{environ[key]},{text}" if key in environ else text
+        if "CONTENT_LENGTH" not in environ:
+            environ["CONTENT_LENGTH"] = str(len(body))
+        return environ
+
+    def _call_app(
+        self, request: h11.Request, body: bytes, address: Any, peer_der: bytes | None
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        captured: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured["status"] = int(status.split(" ", 1)[0])
+            captured["headers"] = headers
+            return lambda data: None  # the legacy write() callable; nothing here uses it
+
+        try:
+            result = self.app(self._environ(request, body, address, peer_der), start_response)
+            try:
+                payload = b"".join(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+            status = captured["status"]
+            headers = [
+                (k.encode("latin-1"), v.encode("latin-1"))
+                for k, v in captured["headers"]
+                if k.lower() not in ("content-length", "transfer-encoding", "connection")
+            ]
+        except Exception:
+            # The app is meant to never raise; if it does, the client still gets the
+            # documented error shape, and no traceback.
+            path = request.target.partition(b"?")[0].decode("latin-1")
+            return 500, [(b"content-type", ERROR_CONTENT_TYPE.encode())], error_body(
+                500, "internal error in the fake server", path
+            )
+        headers.append((b"content-length", str(len(payload)).encode()))
+        return status, headers, payload
+
+    def _send_error(
+        self,
+        conn: h11.Connection,
+        sock: socket.socket,
+        status: int,
+        message: str,
+        request: h11.Request | None,
+    ) -> None:
+        path = request.target.partition(b"?")[0].decode("latin-1") if request else ""
+        payload = error_body(status, message, path)
+        headers = [
+            (b"content-type", ERROR_CONTENT_TYPE.encode()),
+            (b"content-length", str(len(payload)).encode()),
+            (b"connection", b"close"),
+        ]
+        with contextlib.suppress(h11.LocalProtocolError, OSError):
+            sock.sendall(
+                conn.send(h11.Response(status_code=status, headers=headers))
+                + conn.send(h11.Data(data=payload))
+                + conn.send(h11.EndOfMessage())
+            )

@@ -1,0 +1,86 @@
+"""Certificates made at run time: a CA per server, its server certificate, client certificates.
+
+Nothing here is ever written outside a private temp directory that the server removes when
+it stops, and no key is ever committed: trustme mints everything in milliseconds.
+"""
+
+from __future__ import annotations
+
+import shutil
+import ssl
+import tempfile
+from pathlib import Path
+
+import trustme
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from .config import TlsConfig
+
+__all__ = ["ServerTls", "user_from_certificate"]
+
+_VERIFY_MODES = {
+    "none": ssl.CERT_NONE,
+    "optional": ssl.CERT_OPTIONAL,
+    "required": ssl.CERT_REQUIRED,
+}
+
+
+class ServerTls:
+    """The TLS material of one server: its CA, its SSL context, its issued files."""
+
+    def __init__(self, config: TlsConfig, *, ca: trustme.CA | None = None) -> None:
+        self.config = config
+        self.ca = ca or trustme.CA(organization_name="fakeserver")
+        self._dir = Path(tempfile.mkdtemp(prefix="fakeserver-tls-"))
+        self.ca_path = str(self._dir / "ca.pem")
+        self.ca.cert_pem.write_to_path(self.ca_path)
+        leaf = self.ca.issue_cert("127.0.0.1", "localhost", "::1")
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        leaf.configure_cert(context)
+        context.verify_mode = _VERIFY_MODES[config.client_certificate]
+        if config.client_certificate != "none":
+            self.ca.configure_trust(context)
+        self.context = context
+
+    def issue_client_certificate(self, user: str) -> tuple[str, str]:
+        """(cert_path, key_path) of a certificate for ``user`` under this server's CA."""
+        return issue_client_files(self.ca, user, self._dir)
+
+    def close(self) -> None:
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def issue_client_files(ca: trustme.CA, user: str, directory: Path) -> tuple[str, str]:
+    """Write a client certificate for ``user`` (CN and first SAN) and its key under ``directory``."""
+    try:
+        leaf = ca.issue_cert(user, common_name=user)
+    except ValueError:
+        # Not a valid DNS name (e.g. "user_1"): the CN alone carries the user.
+        leaf = ca.issue_cert("client.fakeserver.invalid", common_name=user)
+    stem = "".join(c if c.isalnum() else "_" for c in user) or "user"
+    cert_path = directory / f"client-{stem}-{id(leaf):x}.pem"
+    key_path = directory / f"client-{stem}-{id(leaf):x}.key"
+    leaf.cert_chain_pems[0].write_to_path(str(cert_path))
+    leaf.private_key_pem.write_to_path(str(key_path))
+    return str(cert_path), str(key_path)
+
+
+def user_from_certificate(der: bytes) -> str | None:
+    """The user a verified client certificate names: its subject CN, else its first SAN."""
+    try:
+        certificate = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return None
+    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    if names and isinstance(names[0].value, str) and names[0].value:
+        return names[0].value
+    try:
+        san = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return None
+    for entry in san:
+        value = getattr(entry, "value", None)
+        if isinstance(value, str) and value:
+            return value
+    return None

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from fakeserver import FakeServer, SecurityConfig, ServerConfig, TlsConfig, User
+
+ADMIN = User("admin", "admin-pass", roles=frozenset({"ROLE_USER", "ROLE_ADMIN"}))
+PLAIN = User("user", "user-pass")
+SECURITY = SecurityConfig(users=(ADMIN, PLAIN), tokens={"admin-token": "admin", "user-token": "user"})
+
+
+@pytest.fixture
+def open_server() -> Iterator[FakeServer]:
+    """Exposed, unsecured, plain HTTP: the ServerConfig() defaults."""
+    with FakeServer() as server:
+        yield server
+
+
+@pytest.fixture
+def secured_server() -> Iterator[FakeServer]:
+    with FakeServer(ServerConfig(security=SECURITY)) as server:
+        yield server
+
+
+@pytest.fixture
+def mtls_server() -> Iterator[FakeServer]:
+    config = ServerConfig(security=SECURITY, tls=TlsConfig(client_certificate="optional"))
+    with FakeServer(config) as server:
+        yield server

@@ -1,0 +1,108 @@
+"""The whole matrix over real sockets, and the matrix's own shape."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+
+import pytest
+
+import client
+from fakeserver import scenarios
+from fakeserver.scenarios import AUTH_MODES, CAPABILITY_TABLE, TIER_RULES, Cell, matrix
+
+MATRIX = matrix()
+
+
+def test_matrix_covers_every_cell_for_every_auth_mode() -> None:
+    assert len(MATRIX) >= 150
+    for mode in AUTH_MODES:
+        cells = {s.cell for s in MATRIX if s.auth == mode and s.cell is not None}
+        assert len(cells) == 64
+    assert len({s.name for s in MATRIX}) == len(MATRIX), "names must be unique"
+    assert all(s.name == s.name.strip() and " " not in s.name for s in MATRIX)
+
+
+def test_matrix_is_stable_across_calls() -> None:
+    assert [s.name for s in matrix()] == [s.name for s in MATRIX]
+    assert matrix() == MATRIX
+
+
+def test_every_tier_and_every_failure_kind_appears() -> None:
+    tiers = Counter(s.expected_tier for s in MATRIX)
+    assert set(tiers) == {*scenarios.TIERS, None}
+    errors = {s.expected_error for s in MATRIX if s.expected_tier is None}
+    assert errors == {"authentication", "tls"}
+    names = {s.name for s in MATRIX}
+    for required in (
+        "basic-no_credentials",
+        "basic-wrong_password",
+        "bearer-unknown_token",
+        "certificate-untrusted_client_certificate",
+        "certificate-unknown_ca",
+    ):
+        assert required in names
+
+
+def test_unsecured_cells_never_observe_admin() -> None:
+    for s in MATRIX:
+        if s.cell is not None and not s.cell.secured and s.expected_conditions is not None:
+            assert s.expected_conditions["admin"] in (False, None)
+            assert s.config.security is None
+
+
+def test_unexposed_cells_report_unknown_conditions() -> None:
+    for s in MATRIX:
+        if s.cell is not None and not s.cell.exposed:
+            assert s.expected_conditions is not None
+            for key in ("secured", "admin", "same_python_api", "same_host"):
+                assert s.expected_conditions[key] is None
+
+
+@pytest.mark.parametrize("values", list(itertools.product((True, False), repeat=6)))
+def test_declarative_table_agrees_with_client_decide_tier(values: tuple[bool, ...]) -> None:
+    # The two are written independently: each checks the other, cell by cell.
+    cell = Cell(*values)
+    observed = scenarios.expected_conditions(cell)
+    conditions = client.Conditions(**observed)
+    assert client.decide_tier(conditions).value == scenarios.expected_tier(cell)
+    from client._tiers import capabilities_for
+
+    assert {c.value for c in capabilities_for(conditions)} == scenarios.expected_capabilities(cell)
+
+
+def test_capability_table_names_every_client_capability() -> None:
+    assert set(CAPABILITY_TABLE) == {c.value for c in client.Capability}
+    assert [tier for tier, _ in TIER_RULES] == list(scenarios.TIERS)
+
+
+def test_other_versions_differ_and_stay_valid() -> None:
+    m = matrix("6.1.2", "0.9.2")
+    versions = {s.config.server_version for s in m}
+    assert versions == {"6.1.2", "6.1.3"}
+    m = matrix("7.0.0-rc1", "1.0")
+    assert {s.config.python_api_version for s in m} == {"1.0", "1.1"}
+
+
+def test_select_filters_by_tier_and_auth() -> None:
+    local_basic = scenarios.select(MATRIX, tiers=["LOCAL"], auth=["basic"])
+    assert local_basic and all(s.expected_tier == "LOCAL" and s.auth == "basic" for s in local_basic)
+    failures = scenarios.select(MATRIX, tiers=["FAILURE"])
+    assert failures and all(s.expected_tier is None for s in failures)
+    assert scenarios.select(MATRIX, tiers=["LOCAL"], auth=["nope"]) == []
+
+
+@pytest.mark.parametrize("scenario", MATRIX, ids=[s.name for s in MATRIX])
+def test_scenario_over_real_sockets(scenario: scenarios.Scenario) -> None:
+    with scenario.run() as live:
+        assert live.url.startswith("https://" if scenario.auth != "basic" else "http://")
+        if scenario.expected_tier is None:
+            expected = {"authentication": client.AuthenticationError, "tls": client.TlsError}
+            with pytest.raises(expected[scenario.expected_error or ""]):
+                live.connect()
+            return
+        with live.connect() as session:
+            assert session.tier.value == scenario.expected_tier
+            assert session.conditions.as_dict() == scenario.expected_conditions
+            assert {c.value for c in session.capabilities} == scenario.expected_capabilities
+        assert live.verify().ok
