@@ -24,7 +24,10 @@ from .state import ServerState
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-__all__ = ["Emulation"]
+__all__ = ["USER_KEY", "Emulation"]
+
+#: environ key holding the authenticated user's name, once known.
+USER_KEY = "fakeserver.user"
 
 _log = logging.getLogger("fakeserver")
 
@@ -70,6 +73,8 @@ class Emulation:
             authenticate(request, self.state)
             raise NotFound()
         identity = authenticate(request, self.state) if route.access is not Access.PUBLIC else None
+        if identity is not None and identity.name is not None:
+            request.environ[USER_KEY] = identity.name  # for the request log
         if identity is not None:
             authorize(route.access, identity, self.state)
         context = Context(request, identity or ANONYMOUS, self.state, self.host)

@@ -9,19 +9,24 @@ differs: :mod:`fakeserver.serving` keeps connections alive and stops without pol
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 from pytest_httpserver import HTTPServer
 from pytest_httpserver.httpserver import HTTPServerError
 from werkzeug.wrappers import Request, Response
 
-from .app import Emulation
+from .app import USER_KEY, Emulation
 from .config import ServerConfig
 from .serving import KeepAliveServer
 from .state import ServerState
 from .tls import ServerTls
 
-__all__ = ["FakeServer"]
+__all__ = ["FakeServer", "request_log"]
+
+#: One INFO record per request: method, path, user, status, milliseconds.
+request_log = logging.getLogger("fakeserver.requests")
 
 
 class FakeServer(HTTPServer):
@@ -114,6 +119,21 @@ class FakeServer(HTTPServer):
         return Request.application(self.application)
 
     # -- pytest-httpserver seam ------------------------------------------------------------
+
+    def application(self, request: Request) -> Response:
+        if not request_log.isEnabledFor(logging.INFO):
+            return super().application(request)
+        started = time.perf_counter()
+        response = super().application(request)
+        request_log.info(
+            "%s %s user=%s status=%d %.1fms",
+            request.method,
+            request.path,
+            request.environ.get(USER_KEY, "-"),
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response
 
     def respond_nohandler(self, request: Request, extra_message: str = "") -> Response:
         # No expectation matched: the emulated target answers.
