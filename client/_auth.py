@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from typing import Union
 
 __all__ = [
     "Authentication",
@@ -41,7 +40,7 @@ class ClientCertificate:
     keyfile: str | None = None
 
 
-Authentication = Union[BasicAuthentication, TokenAuthentication, ClientCertificate]
+Authentication = BasicAuthentication | TokenAuthentication | ClientCertificate
 
 
 def authorization_header(authentication: Authentication | None) -> str | None:

@@ -36,7 +36,7 @@ class ProtocolError(ConnectFailedError):
     """The target does not answer as an Atoti server does (e.g. no usable /versions/rest)."""
 
 
-class TimeoutError(ConnectFailedError):  # noqa: A001 - a ClientError, not the builtin
+class TimeoutError(ConnectFailedError):
     """The target did not answer within the client's timeout."""
 
 

@@ -46,17 +46,17 @@ class Emulation:
             return error_response(error.status, error.message, request.path, error.headers)
         except HTTPException as error:
             status = error.code or 500
-            headers = [("Allow", ", ".join(error.valid_methods))] if isinstance(
-                error, MethodNotAllowed
-            ) and error.valid_methods else []
+            headers = (
+                [("Allow", ", ".join(error.valid_methods))]
+                if isinstance(error, MethodNotAllowed) and error.valid_methods
+                else []
+            )
             return error_response(status, error.name.lower(), request.path, headers)
         except Exception:
             _log.exception("unexpected error answering %s %s", request.method, request.path)
             return error_response(500, "internal error in the fake server", request.path)
 
-    def __call__(
-        self, environ: WSGIEnvironment, start_response: StartResponse
-    ) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Plain WSGI entry point, for in-process use (e.g. ``httpx.WSGITransport``)."""
         return self.handle(Request(environ))(environ, start_response)
 

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -23,9 +23,9 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 __all__ = [
+    "ATOTI_TYPES",
     "DEFAULT_PYTHON_API_VERSION",
     "DEFAULT_SERVER_VERSION",
-    "ATOTI_TYPES",
     "CubeSpec",
     "SecurityConfig",
     "ServerConfig",
@@ -40,7 +40,16 @@ DEFAULT_PYTHON_API_VERSION = "0.9.2"
 _VERSION = re.compile(r"^\d+(\.\d+){1,3}([.+-][0-9A-Za-z]+([.-][0-9A-Za-z]+)*)?$")
 _ROLE = re.compile(r"^ROLE_[A-Z0-9_]+$")
 _NAME = re.compile(r"^[^\x00-\x1f\x7f:]+$")
-_SCALAR_TYPES = ("String", "int", "long", "float", "double", "boolean", "LocalDate", "LocalDateTime")
+_SCALAR_TYPES = (
+    "String",
+    "int",
+    "long",
+    "float",
+    "double",
+    "boolean",
+    "LocalDate",
+    "LocalDateTime",
+)
 ATOTI_TYPES: frozenset[str] = frozenset(_SCALAR_TYPES) | {f"{t}[]" for t in _SCALAR_TYPES}
 
 ClientCertificateMode = Literal["none", "optional", "required"]
@@ -59,7 +68,9 @@ def _check_version(field_name: str, value: object) -> str:
 
 def _check_name(field_name: str, value: object) -> str:
     if not isinstance(value, str) or not value or not _NAME.match(value):
-        raise _fail(field_name, f"{value!r} must be a non-empty name without ':' or control characters")
+        raise _fail(
+            field_name, f"{value!r} must be a non-empty name without ':' or control characters"
+        )
     return value
 
 
@@ -110,14 +121,15 @@ class SecurityConfig:
             raise _fail("security.users", f"duplicate user names {duplicates}")
         if not isinstance(self.tokens, Mapping):
             raise _fail("security.tokens", "must map token -> user name")
-        for token, user in self.tokens.items():
+        for token, owner in self.tokens.items():
+            # Never echo a token: config errors end up in logs and CI output.
             if not isinstance(token, str) or not token or any(c.isspace() for c in token):
-                raise _fail("security.tokens", f"{token!r} is not a token (non-empty, no spaces)")
-            if user not in names:
-                raise _fail("security.tokens", f"token {token[:4]}… points at unknown user {user!r}")
-        if not re.match(r"^[A-Za-z][A-Za-z0-9_-]*$", self.token_type) or self.token_type.lower() == (
-            "basic"
-        ):
+                raise _fail("security.tokens", "a token must be a non-empty string without spaces")
+            if owner not in names:
+                raise _fail("security.tokens", f"a token points at unknown user {owner!r}")
+        if not re.match(
+            r"^[A-Za-z][A-Za-z0-9_-]*$", self.token_type
+        ) or self.token_type.lower() == ("basic"):
             raise _fail("security.token_type", f"{self.token_type!r} is not a token scheme")
         object.__setattr__(self, "users", users)
         object.__setattr__(self, "tokens", dict(self.tokens))
@@ -149,6 +161,7 @@ class TableSpec:
     keys: tuple[str, ...] = ()
     rows: tuple[tuple[Any, ...], ...] = ()
     generate: int = 0
+    default_values: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _check_name("table.name", self.name)
@@ -177,9 +190,21 @@ class TableSpec:
                     f"{where}.rows[{index}]",
                     f"has {len(row)} values for {len(self.columns)} columns",
                 )
+        if not isinstance(self.default_values, Mapping):
+            raise _fail(f"{where}.default_values", "must map column names to values")
+        # Values are checked by the data model itself, so config and wire agree on types.
+        from .model import Table
+
+        try:
+            Table(self.name, self.columns, keys, self.default_values).prepare(
+                [list(r) for r in rows], labels=[f"rows[{i}]" for i in range(len(rows))]
+            )
+        except ValueError as error:
+            raise ValueError(str(error)) from None
         object.__setattr__(self, "columns", dict(self.columns))
         object.__setattr__(self, "keys", keys)
         object.__setattr__(self, "rows", rows)
+        object.__setattr__(self, "default_values", dict(self.default_values))
 
 
 @dataclass(frozen=True)
@@ -244,7 +269,9 @@ class ServerConfig:
             if not isinstance(cube, CubeSpec):
                 raise _fail("cubes", f"{cube!r} is not a CubeSpec")
             if cube.table not in names:
-                raise _fail(f"cube {cube.name!r}.table", f"{cube.table!r} is not a configured table")
+                raise _fail(
+                    f"cube {cube.name!r}.table", f"{cube.table!r} is not a configured table"
+                )
         cube_names = [c.name for c in cubes]
         if len(set(cube_names)) != len(cube_names):
             raise _fail("cubes", "duplicate cube names")
@@ -339,7 +366,7 @@ class ServerConfig:
             table["keys"] = list(table["keys"])
             table["rows"] = [list(r) for r in table["rows"]]
         data["file_roots"] = list(self.file_roots)
-        return cast(dict[str, Any], data)
+        return data
 
 
 def _list(field_name: str, value: Any) -> list[Any]:
@@ -356,7 +383,9 @@ def _fields_of(kind: type[Any], field_name: str, data: Any) -> dict[str, Any]:
     known = {f.name for f in dataclasses.fields(kind)}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise _fail(f"{field_name}.{unknown[0]}", f"unknown field (known: {', '.join(sorted(known))})")
+        raise _fail(
+            f"{field_name}.{unknown[0]}", f"unknown field (known: {', '.join(sorted(known))})"
+        )
     return dict(data)
 
 
@@ -371,7 +400,9 @@ def _security_from(data: Any) -> SecurityConfig | None:
             continue
         user_fields = _fields_of(User, f"security.users[{index}]", user)
         if "roles" in user_fields:
-            user_fields["roles"] = frozenset(_list(f"security.users[{index}].roles", user_fields["roles"]))
+            user_fields["roles"] = frozenset(
+                _list(f"security.users[{index}].roles", user_fields["roles"])
+            )
         try:
             users.append(User(**user_fields))
         except TypeError:
@@ -395,7 +426,9 @@ def _table_from(data: Any) -> TableSpec:
     if "keys" in fields:
         fields["keys"] = tuple(_list("table.keys", fields["keys"]))
     if "rows" in fields:
-        fields["rows"] = tuple(tuple(_list("table.rows[]", r)) for r in _list("table.rows", fields["rows"]))
+        fields["rows"] = tuple(
+            tuple(_list("table.rows[]", r)) for r in _list("table.rows", fields["rows"])
+        )
     try:
         return TableSpec(**fields)
     except TypeError:

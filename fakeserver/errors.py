@@ -19,9 +19,7 @@ ERROR_CONTENT_TYPE = "application/json"
 class FakeHTTPError(Exception):
     """Raised anywhere in request handling; turned into the error body at the edge."""
 
-    def __init__(
-        self, status: int, message: str, headers: Iterable[tuple[str, str]] = ()
-    ) -> None:
+    def __init__(self, status: int, message: str, headers: Iterable[tuple[str, str]] = ()) -> None:
         super().__init__(message)
         self.status = status
         self.message = message

@@ -42,8 +42,8 @@ from .tls import issue_client_files
 __all__ = [
     "AUTH_MODES",
     "CAPABILITY_TABLE",
-    "TIER_RULES",
     "TIERS",
+    "TIER_RULES",
     "Cell",
     "Credentials",
     "LiveScenario",
@@ -185,7 +185,9 @@ class Scenario:
                 cert, key = _foreign().client_certificate(credentials.user)
             else:
                 cert, key = server.client_certificate(credentials.user)
-            credentials = Credentials("certificate", user=credentials.user, cert_path=cert, key_path=key)
+            credentials = Credentials(
+                "certificate", user=credentials.user, cert_path=cert, key_path=key
+            )
         ca = _foreign().ca_path if self.foreign_server_ca else server.ca_path
         return LiveScenario(self, server, credentials, ca)
 
@@ -364,8 +366,13 @@ def matrix(
     ``server_version``/``python_api_version`` are what the client expects; "other" cells
     run a target one patch release away.
     """
-    base = ServerConfig(server_version=server_version, python_api_version=python_api_version, seed=seed)
-    versions = {"client_server_version": server_version, "client_python_api_version": python_api_version}
+    base = ServerConfig(
+        server_version=server_version, python_api_version=python_api_version, seed=seed
+    )
+    versions = {
+        "client_server_version": server_version,
+        "client_python_api_version": python_api_version,
+    }
     scenarios: list[Scenario] = []
     for mode in AUTH_MODES:
         for values in itertools.product((True, False), repeat=6):
@@ -373,9 +380,13 @@ def matrix(
             config = base.replace(
                 security=SECURITY if cell.secured else None,
                 tls=_tls(mode),
-                python_api_version=python_api_version if cell.same_python_api else _other_version(python_api_version),
+                python_api_version=python_api_version
+                if cell.same_python_api
+                else _other_version(python_api_version),
                 host="local" if cell.same_host else "remote",
-                server_version=server_version if cell.same_server_version else _other_version(server_version),
+                server_version=server_version
+                if cell.same_server_version
+                else _other_version(server_version),
                 exposed=cell.exposed,
             )
             if cell.secured or cell.admin:
@@ -425,32 +436,80 @@ def _failures(base: ServerConfig, versions: dict[str, str]) -> list[Scenario]:
         )
 
     return [
-        failure("basic-no_credentials", "basic", Credentials(), "authentication",
-                "secured target, no credentials"),
-        failure("basic-wrong_password", "basic", Credentials("basic", "admin", "not-the-password"),
-                "authentication", "a known user with the wrong password"),
-        failure("basic-unknown_user", "basic", Credentials("basic", "nobody", "admin-pass"),
-                "authentication", "a user the target does not know"),
-        failure("bearer-no_credentials", "bearer", Credentials(), "authentication",
-                "secured HTTPS target, no credentials"),
-        failure("bearer-unknown_token", "bearer", Credentials("bearer", token="not-a-token"),
-                "authentication", "a token the target does not know"),
-        failure("certificate-untrusted_client_certificate", "certificate",
-                Credentials("certificate", user="admin"), "tls",
-                "a client certificate from a CA the target does not trust",
-                foreign_client_certificate=True),
-        failure("certificate-required_no_certificate", "certificate", Credentials(), "tls",
-                "the target requires a client certificate and none is presented",
-                tls=TlsConfig("required")),
-        failure("certificate-unknown_user", "certificate",
-                Credentials("certificate", user="nobody"), "authentication",
-                "a trusted client certificate naming a user the target does not know"),
-        failure("bearer-unknown_ca", "bearer", Credentials("bearer", user="admin", token="admin-token"),
-                "tls", "the client trusts another CA than the target's",
-                foreign_server_ca=True),
-        failure("certificate-unknown_ca", "certificate", Credentials("certificate", user="admin"),
-                "tls", "the client trusts another CA than the target's",
-                foreign_server_ca=True),
+        failure(
+            "basic-no_credentials",
+            "basic",
+            Credentials(),
+            "authentication",
+            "secured target, no credentials",
+        ),
+        failure(
+            "basic-wrong_password",
+            "basic",
+            Credentials("basic", "admin", "not-the-password"),
+            "authentication",
+            "a known user with the wrong password",
+        ),
+        failure(
+            "basic-unknown_user",
+            "basic",
+            Credentials("basic", "nobody", "admin-pass"),
+            "authentication",
+            "a user the target does not know",
+        ),
+        failure(
+            "bearer-no_credentials",
+            "bearer",
+            Credentials(),
+            "authentication",
+            "secured HTTPS target, no credentials",
+        ),
+        failure(
+            "bearer-unknown_token",
+            "bearer",
+            Credentials("bearer", token="not-a-token"),
+            "authentication",
+            "a token the target does not know",
+        ),
+        failure(
+            "certificate-untrusted_client_certificate",
+            "certificate",
+            Credentials("certificate", user="admin"),
+            "tls",
+            "a client certificate from a CA the target does not trust",
+            foreign_client_certificate=True,
+        ),
+        failure(
+            "certificate-required_no_certificate",
+            "certificate",
+            Credentials(),
+            "tls",
+            "the target requires a client certificate and none is presented",
+            tls=TlsConfig("required"),
+        ),
+        failure(
+            "certificate-unknown_user",
+            "certificate",
+            Credentials("certificate", user="nobody"),
+            "authentication",
+            "a trusted client certificate naming a user the target does not know",
+        ),
+        failure(
+            "bearer-unknown_ca",
+            "bearer",
+            Credentials("bearer", user="admin", token="admin-token"),
+            "tls",
+            "the client trusts another CA than the target's",
+            foreign_server_ca=True,
+        ),
+        failure(
+            "certificate-unknown_ca",
+            "certificate",
+            Credentials("certificate", user="admin"),
+            "tls",
+            "the client trusts another CA than the target's",
+            foreign_server_ca=True,
+        ),
     ]
 
 

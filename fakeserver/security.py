@@ -6,10 +6,13 @@ or a header value back to the caller.
 
 from __future__ import annotations
 
+import base64
 import enum
 import hmac
+import re
 from dataclasses import dataclass
 
+from werkzeug.datastructures import Authorization
 from werkzeug.wrappers import Request
 
 from .errors import FakeHTTPError
@@ -73,6 +76,32 @@ def _same(given: str, expected: str | None) -> bool:
     return hmac.compare_digest(given.encode(), expected_bytes) and expected is not None
 
 
+_BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
+_TOKEN68 = re.compile(r"^[A-Za-z0-9._~+/-]+=*$")
+
+
+def _parsed_authorization(request: Request, header: str) -> Authorization | None:
+    """werkzeug's parse, held to the grammar first: one scheme, one space, one token.
+
+    Depending on its version werkzeug tolerates trailing junk after a Basic payload or
+    raises on non-ASCII; a real server refuses both, so the fake does too.
+    """
+    scheme, _, payload = header.partition(" ")
+    if not scheme or not _TOKEN68.match(payload):
+        return None
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(payload, validate=True).decode()
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if not _BASE64.match(payload) or ":" not in decoded:
+            return None
+    try:
+        return request.authorization
+    except ValueError:
+        return None
+
+
 def authenticate(request: Request, state: ServerState) -> Identity:
     """The caller's identity, or a 401 when the target is secured and none is valid."""
     security = state.config.security
@@ -81,7 +110,7 @@ def authenticate(request: Request, state: ServerState) -> Identity:
     header = request.headers.get("Authorization")
     with state.lock:
         if header is not None:
-            auth = request.authorization
+            auth = _parsed_authorization(request, header)
             if auth is None:
                 raise _unauthorized(state, "malformed Authorization header")
             if auth.type == "basic":
@@ -104,11 +133,11 @@ def authenticate(request: Request, state: ServerState) -> Identity:
             raise _unauthorized(state, "unsupported authentication scheme")
         der = request.environ.get(PEER_CERTIFICATE_KEY)
         if der:
-            name = user_from_certificate(der)
-            account = state.accounts.get(name) if name else None
-            if account is None or name is None:
+            subject = user_from_certificate(der)
+            account = state.accounts.get(subject) if subject else None
+            if account is None or subject is None:
                 raise _unauthorized(state, "the client certificate names no known user")
-            return Identity(name, account.roles)
+            return Identity(subject, account.roles)
     raise _unauthorized(state, AUTHENTICATION_REQUIRED)
 
 

@@ -12,6 +12,7 @@ instead of waiting for a poll interval.
 from __future__ import annotations
 
 import contextlib
+import http
 import io
 import selectors
 import socket
@@ -35,6 +36,13 @@ PEER_CERTIFICATE_KEY = "fakeserver.peer_certificate"
 
 _RECV = 65536
 _MAX_HEADER_BYTES = 64 * 1024
+
+
+def _reason(status: int) -> bytes:
+    try:
+        return http.HTTPStatus(status).phrase.encode()
+    except ValueError:
+        return b""
 
 
 class _BodyTooLarge(Exception):
@@ -77,6 +85,8 @@ class KeepAliveServer:
         self._connections: set[socket.socket] = set()
         self._workers: set[threading.Thread] = set()
         self._stopping = False
+        #: Connections accepted so far: keep-alive means this stays at one per client.
+        self.connections_accepted = 0
         self._thread = threading.Thread(
             target=self._accept_loop, name=f"fakeserver-accept-{self.port}", daemon=True
         )
@@ -134,6 +144,7 @@ class KeepAliveServer:
                 return
             self._connections.add(conn)
             self._workers.add(worker)
+            self.connections_accepted += 1
         worker.start()
 
     # -- one connection ------------------------------------------------------------------
@@ -152,7 +163,7 @@ class KeepAliveServer:
                 with self._lock:
                     self._connections.discard(raw)
                     self._connections.add(sock)
-                peer_der = sock.getpeercert(binary_form=True)  # type: ignore[attr-defined]
+                peer_der = sock.getpeercert(binary_form=True)
             sock.settimeout(self.idle_timeout)
             self._converse(sock, address, peer_der)
         except (OSError, ssl.SSLError, h11.ProtocolError):
@@ -186,7 +197,7 @@ class KeepAliveServer:
             if event.method == b"HEAD":
                 payload = b""
             sock.sendall(
-                conn.send(h11.Response(status_code=status, headers=headers))
+                conn.send(h11.Response(status_code=status, headers=headers, reason=_reason(status)))
                 + conn.send(h11.Data(data=payload))
                 + conn.send(h11.EndOfMessage())
             )
@@ -270,7 +281,9 @@ class KeepAliveServer:
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         captured: dict[str, Any] = {}
 
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
             captured["status"] = int(status.split(" ", 1)[0])
             captured["headers"] = headers
             return lambda data: None  # the legacy write() callable; nothing here uses it
@@ -293,8 +306,10 @@ class KeepAliveServer:
             # The app is meant to never raise; if it does, the client still gets the
             # documented error shape, and no traceback.
             path = request.target.partition(b"?")[0].decode("latin-1")
-            return 500, [(b"content-type", ERROR_CONTENT_TYPE.encode())], error_body(
-                500, "internal error in the fake server", path
+            return (
+                500,
+                [(b"content-type", ERROR_CONTENT_TYPE.encode())],
+                error_body(500, "internal error in the fake server", path),
             )
         headers.append((b"content-length", str(len(payload)).encode()))
         return status, headers, payload
@@ -316,7 +331,7 @@ class KeepAliveServer:
         ]
         with contextlib.suppress(h11.LocalProtocolError, OSError):
             sock.sendall(
-                conn.send(h11.Response(status_code=status, headers=headers))
+                conn.send(h11.Response(status_code=status, headers=headers, reason=_reason(status)))
                 + conn.send(h11.Data(data=payload))
                 + conn.send(h11.EndOfMessage())
             )

@@ -52,7 +52,7 @@ class ServerTls:
 
 
 def issue_client_files(ca: trustme.CA, user: str, directory: Path) -> tuple[str, str]:
-    """Write a client certificate for ``user`` (CN and first SAN) and its key under ``directory``."""
+    """Write a certificate naming ``user`` (CN and first SAN) and its key into ``directory``."""
     try:
         leaf = ca.issue_cert(user, common_name=user)
     except ValueError:

@@ -8,7 +8,9 @@ from fakeserver import FakeServer, SecurityConfig, ServerConfig, TlsConfig, User
 
 ADMIN = User("admin", "admin-pass", roles=frozenset({"ROLE_USER", "ROLE_ADMIN"}))
 PLAIN = User("user", "user-pass")
-SECURITY = SecurityConfig(users=(ADMIN, PLAIN), tokens={"admin-token": "admin", "user-token": "user"})
+SECURITY = SecurityConfig(
+    users=(ADMIN, PLAIN), tokens={"admin-token": "admin", "user-token": "user"}
+)
 
 
 @pytest.fixture

@@ -86,7 +86,9 @@ def test_other_versions_differ_and_stay_valid() -> None:
 
 def test_select_filters_by_tier_and_auth() -> None:
     local_basic = scenarios.select(MATRIX, tiers=["LOCAL"], auth=["basic"])
-    assert local_basic and all(s.expected_tier == "LOCAL" and s.auth == "basic" for s in local_basic)
+    assert local_basic and all(
+        s.expected_tier == "LOCAL" and s.auth == "basic" for s in local_basic
+    )
     failures = scenarios.select(MATRIX, tiers=["FAILURE"])
     assert failures and all(s.expected_tier is None for s in failures)
     assert scenarios.select(MATRIX, tiers=["LOCAL"], auth=["nope"]) == []

@@ -1,0 +1,151 @@
+"""ServerConfig and friends: validated on construction, loadable from TOML and JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fakeserver import CubeSpec, SecurityConfig, ServerConfig, TableSpec, TlsConfig, User
+
+
+def test_defaults_match_the_spec() -> None:
+    config = ServerConfig()
+    assert config.server_version == "6.1.2"
+    assert config.python_api_version == "0.9.2"
+    assert config.exposed is True
+    assert config.host == "local"
+    assert config.security is None and config.tls is None
+    assert config.tables == () and config.cubes == ()
+    assert config.seed == 0
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: ServerConfig(server_version="six"), "server_version"),
+        (lambda: ServerConfig(server_version="6"), "server_version"),
+        (lambda: ServerConfig(python_api_version="0.9.2 "), "python_api_version"),
+        (lambda: ServerConfig(host="elsewhere"), "host"),  # type: ignore[arg-type]
+        (lambda: ServerConfig(exposed="yes"), "exposed"),  # type: ignore[arg-type]
+        (lambda: ServerConfig(seed="0"), "seed"),  # type: ignore[arg-type]
+        (lambda: User("admin", "pw", roles=frozenset({"admin"})), "roles"),
+        (lambda: User("admin", "pw", roles="ROLE_ADMIN"), "roles"),  # type: ignore[arg-type]
+        (lambda: User("", "pw"), "user.name"),
+        (lambda: User("a:b", "pw"), "user.name"),
+        (lambda: SecurityConfig(users=(User("a", "p"),), tokens={"t": "ghost"}), "security.tokens"),
+        (lambda: SecurityConfig(users=(User("a", "p"), User("a", "q"))), "security.users"),
+        (lambda: SecurityConfig(tokens={"has space": "a"}, users=(User("a", "p"),)), "tokens"),
+        (lambda: TlsConfig(client_certificate="maybe"), "tls.client_certificate"),  # type: ignore[arg-type]
+        (lambda: TableSpec("t", {"a": "str"}), "columns.a"),
+        (lambda: TableSpec("t", {"a": "int"}, keys=("b",)), "keys"),
+        (lambda: TableSpec("t", {"a": "int"}, rows=((1, 2),)), "rows[0]"),
+        (lambda: ServerConfig(cubes=(CubeSpec("c", "missing"),)), "table"),
+        (lambda: ServerConfig(cloud_files={"http://x/y.csv": "a"}), "cloud_files"),
+        (lambda: ServerConfig(file_roots=("relative",)), "file_roots"),
+    ],
+)
+def test_bad_values_name_their_field(build: object, field: str) -> None:
+    with pytest.raises(ValueError, match=field.replace("[", r"\[").replace("]", r"\]")):
+        build()  # type: ignore[operator]
+
+
+def test_valid_versions_are_accepted() -> None:
+    for version in ("6.1.2", "6.1", "6.1.2-SNAPSHOT", "0.9.2rc1", "10.0.0.1"):
+        assert ServerConfig(server_version=version).server_version == version
+
+
+def test_roles_and_collections_are_normalised() -> None:
+    user = User("admin", "pw", roles={"ROLE_USER", "ROLE_ADMIN"})  # type: ignore[arg-type]
+    assert isinstance(user.roles, frozenset) and user.is_admin
+    assert not User("u", "pw").is_admin
+    security = SecurityConfig(users=[user])  # type: ignore[arg-type]
+    assert security.users == (user,)
+
+
+def test_replace_validates_again() -> None:
+    with pytest.raises(ValueError, match="server_version"):
+        ServerConfig().replace(server_version="nope")
+    with pytest.raises(ValueError, match=r"unexpected keyword|no_such"):
+        ServerConfig().replace(no_such=1)
+
+
+TOML = """
+server_version = "6.1.3"
+python_api_version = "0.9.1"
+exposed = false
+host = "remote"
+seed = 7
+
+[security]
+tokens = { "t0ken" = "admin" }
+
+[[security.users]]
+name = "admin"
+password = "passwd"
+roles = ["ROLE_USER", "ROLE_ADMIN"]
+
+[[security.users]]
+name = "user"
+password = "passwd"
+
+[tls]
+client_certificate = "optional"
+
+[[tables]]
+name = "trades"
+columns = { id = "int", desk = "String" }
+keys = ["id"]
+rows = [[1, "a"], [2, "b"]]
+
+[[cubes]]
+name = "Trades"
+table = "trades"
+"""
+
+
+def test_toml_and_json_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "server.toml"
+    path.write_text(TOML)
+    config = ServerConfig.from_toml(path)
+    assert config.server_version == "6.1.3" and config.host == "remote" and not config.exposed
+    assert config.security is not None
+    admin = config.security.user("admin")
+    assert admin is not None and admin.is_admin
+    assert config.security.tokens == {"t0ken": "admin"}
+    assert config.tls == TlsConfig("optional")
+    assert config.tables[0].rows == ((1, "a"), (2, "b"))
+    json_path = tmp_path / "server.json"
+    json_path.write_text(json.dumps(config.to_mapping()))
+    assert ServerConfig.from_json(json_path) == config
+    assert ServerConfig.from_file(json_path) == ServerConfig.from_file(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("server_version = ", "not valid TOML"),
+        ("colour = 'blue'", "colour: unknown field"),
+        ("[security]\nusers = [{ name = 'a' }]", r"security.users\[0\]"),
+        ("[tls]\nclient_certificate = 'sometimes'", "tls.client_certificate"),
+        ("[[tables]]\nname = 't'\ncolumns = { a = 'Integer' }", "columns.a"),
+    ],
+)
+def test_bad_files_give_one_clear_error(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(content)
+    with pytest.raises(ValueError, match=message):
+        ServerConfig.from_toml(path)
+
+
+def test_missing_and_invalid_json_files(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="cannot read"):
+        ServerConfig.from_toml(tmp_path / "absent.toml")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{nope")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        ServerConfig.from_json(bad)
+    bad.write_text("[1, 2]")
+    with pytest.raises(ValueError, match="config"):
+        ServerConfig.from_json(bad)

@@ -1,0 +1,189 @@
+"""The keep-alive engine, spoken to with raw sockets where framing matters."""
+
+from __future__ import annotations
+
+import json
+import socket
+import ssl
+import threading
+from typing import BinaryIO
+
+import httpx
+import pytest
+
+from fakeserver import FakeServer, ServerConfig, TlsConfig
+from fakeserver.routes import PIVOT_PATH
+from fakeserver.serving import KeepAliveServer
+
+
+def engine(server: FakeServer) -> KeepAliveServer:
+    assert server._engine is not None
+    return server._engine
+
+
+def read_response(stream: BinaryIO) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP/1.1 response with a Content-Length body, from ``sock.makefile("rb")``."""
+    status_line = stream.readline()
+    assert status_line, "connection closed before the status line"
+    status = int(status_line.split(b" ")[1])
+    headers: dict[str, str] = {}
+    while (line := stream.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.lower()] = value.strip()
+    return status, headers, stream.read(int(headers.get("content-length", "0")))
+
+
+def test_a_pooled_client_keeps_one_connection(open_server: FakeServer) -> None:
+    with httpx.Client(base_url=open_server.url) as http:
+        for _ in range(20):
+            response = http.get(PIVOT_PATH + "/ping")
+            assert response.text == "pong"
+            assert response.headers.get("connection", "").lower() != "close"
+    assert engine(open_server).connections_accepted == 1
+
+
+def test_https_keeps_one_connection_too() -> None:
+    with FakeServer(ServerConfig(tls=TlsConfig())) as server:
+        assert server.ca_path is not None
+        ctx = ssl.create_default_context(cafile=server.ca_path)
+        with httpx.Client(base_url=server.url, verify=ctx) as http:
+            for _ in range(10):
+                assert http.get(PIVOT_PATH + "/ping").text == "pong"
+        assert engine(server).connections_accepted == 1
+
+
+def test_request_bodies_are_drained_before_the_next_request(open_server: FakeServer) -> None:
+    # A POST whose body the route ignores, then a GET on the same connection: the body
+    # must not be misread as the next request line.
+    body = b'{"x": "' + b"y" * 5000 + b'"}'
+    post = (
+        f"POST {PIVOT_PATH}/ping HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    get = f"GET {PIVOT_PATH}/ping HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+    with socket.create_connection(("127.0.0.1", open_server.port), timeout=5) as sock:
+        sock.sendall(post + get)  # pipelined
+        stream = sock.makefile("rb")
+        status, headers, payload = read_response(stream)
+        assert status == 405 and headers["content-type"] == "application/json"
+        status, _, payload = read_response(stream)
+        assert (status, payload) == (200, b"pong")
+
+
+def test_chunked_request_bodies_are_framed(open_server: FakeServer) -> None:
+    request = (
+        f"POST /versions/rest HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "5\r\nhello\r\n0\r\n\r\n"
+        f"GET {PIVOT_PATH}/ping HTTP/1.1\r\nHost: x\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", open_server.port), timeout=5) as sock:
+        sock.sendall(request)
+        stream = sock.makefile("rb")
+        assert read_response(stream)[0] == 405
+        assert read_response(stream)[2] == b"pong"
+
+
+def test_head_has_no_body(open_server: FakeServer) -> None:
+    response = httpx.head(open_server.url + "/versions/rest")
+    assert response.status_code == 200 and response.content == b""
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"NONSENSE\r\n\r\n",
+        b"GET / HTTP/1.1\r\nNo-Colon-Header\r\n\r\n",
+        b"GET / HTTP/1.1\r\nContent-Length: nope\r\n\r\n",
+        b"GET / HTTP/1.1\r\n\r\n",  # HTTP/1.1 without Host
+    ],
+)
+def test_malformed_requests_get_a_json_400(open_server: FakeServer, raw: bytes) -> None:
+    with socket.create_connection(("127.0.0.1", open_server.port), timeout=5) as sock:
+        sock.sendall(raw)
+        stream = sock.makefile("rb")
+        status, headers, payload = read_response(stream)
+    assert status == 400
+    assert headers["content-type"] == "application/json"
+    assert json.loads(payload)["status"] == 400
+    assert httpx.get(open_server.url + PIVOT_PATH + "/ping").text == "pong"
+
+
+def test_oversized_bodies_are_refused_unread() -> None:
+    with FakeServer(ServerConfig(max_body_size=4096)) as server:
+        head = b"POST /versions/rest HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n"
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            sock.sendall(head)  # announce 1 GB, send none of it
+            stream = sock.makefile("rb")
+            status, headers, payload = read_response(stream)
+        assert status == 413 and json.loads(payload)["status"] == 413
+        assert headers["connection"] == "close"
+        small = httpx.post(server.url + "/versions/rest", content=b"x" * 100)
+        assert small.status_code == 405
+
+
+def test_a_silent_client_does_not_block_others() -> None:
+    with FakeServer(ServerConfig(tls=TlsConfig())) as server:
+        assert server.ca_path is not None
+        silent = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        try:
+            ctx = ssl.create_default_context(cafile=server.ca_path)
+            with httpx.Client(verify=ctx, timeout=5) as http:
+                assert http.get(server.url + PIVOT_PATH + "/ping").text == "pong"
+        finally:
+            silent.close()
+
+
+def test_plain_http_to_the_tls_port_is_refused_cleanly() -> None:
+    with FakeServer(ServerConfig(tls=TlsConfig())) as server:
+        plain = server.url.replace("https://", "http://")
+        with pytest.raises(httpx.TransportError):
+            httpx.get(plain + "/versions/rest", timeout=5)
+        assert server.ca_path is not None
+        ctx = ssl.create_default_context(cafile=server.ca_path)
+        assert httpx.get(server.url + "/versions/rest", verify=ctx).status_code == 200
+
+
+def test_stop_closes_kept_alive_connections_and_threads() -> None:
+    before = threading.active_count()
+    server = FakeServer()
+    server.start()
+    http = httpx.Client(base_url=server.url)
+    try:
+        assert http.get(PIVOT_PATH + "/ping").text == "pong"  # leaves an idle kept-alive connection
+        server.stop()
+        assert threading.active_count() == before
+        with pytest.raises(httpx.TransportError):
+            http.get(PIVOT_PATH + "/ping")
+    finally:
+        http.close()
+    assert not server.is_running()
+
+
+def test_restart_serves_the_same_url(open_server: FakeServer) -> None:
+    url = open_server.url
+    open_server.restart()
+    assert open_server.url == url
+    assert httpx.get(url + PIVOT_PATH + "/ping").text == "pong"
+
+
+def test_start_twice_and_stop_twice_are_errors() -> None:
+    server = FakeServer()
+    with server, pytest.raises(Exception, match="already running"):
+        server.start()
+    with pytest.raises(Exception, match="not running"):
+        server.stop()
+
+
+def test_ipv6_loopback_when_available() -> None:
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    try:
+        server = FakeServer(host="::1")
+        server.start()
+    except OSError:
+        pytest.skip("::1 cannot be bound here")
+    try:
+        assert server.url.startswith("http://[::1]:")
+        assert httpx.get(server.url + PIVOT_PATH + "/ping").text == "pong"
+    finally:
+        server.stop()

@@ -1,0 +1,148 @@
+"""HTTPS and mTLS with certificates minted at run time; every success has its failing twin."""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+
+import httpx
+import pytest
+import trustme
+
+import client
+from fakeserver import FakeServer, ServerConfig, TlsConfig
+from fakeserver.routes import ATOTI_PATH, PIVOT_PATH
+
+from .conftest import SECURITY
+
+
+@pytest.fixture
+def foreign_ca(tmp_path: Path) -> str:
+    path = tmp_path / "foreign-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+def context(ca: str, cert: tuple[str, str] | None = None) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(cafile=ca)
+    if cert is not None:
+        ctx.load_cert_chain(*cert)
+    return ctx
+
+
+def test_https_with_the_server_ca(mtls_server: FakeServer) -> None:
+    assert mtls_server.url.startswith("https://127.0.0.1:")
+    assert mtls_server.ca_path is not None and Path(mtls_server.ca_path).is_file()
+    with httpx.Client(verify=context(mtls_server.ca_path)) as http:
+        assert http.get(mtls_server.url + "/versions/rest").status_code == 200
+
+
+def test_https_with_a_foreign_ca_fails(mtls_server: FakeServer, foreign_ca: str) -> None:
+    with httpx.Client(verify=context(foreign_ca)) as http, pytest.raises(httpx.ConnectError):
+        http.get(mtls_server.url + "/versions/rest")
+
+
+def test_client_certificate_identifies_the_user(mtls_server: FakeServer) -> None:
+    assert mtls_server.ca_path is not None
+    for user, admin in (("admin", True), ("user", False)):
+        cert = mtls_server.client_certificate(user)
+        with httpx.Client(verify=context(mtls_server.ca_path, cert)) as http:
+            body = http.get(mtls_server.url + ATOTI_PATH + "/session").json()
+        assert body["user"]["name"] == user
+        assert ("ROLE_ADMIN" in body["user"]["roles"]) is admin
+
+
+def test_certificate_for_an_unknown_user_is_401(mtls_server: FakeServer) -> None:
+    assert mtls_server.ca_path is not None
+    cert = mtls_server.client_certificate("nobody")
+    with httpx.Client(verify=context(mtls_server.ca_path, cert)) as http:
+        response = http.get(mtls_server.url + PIVOT_PATH + "/ping")
+    assert response.status_code == 401
+
+
+def test_untrusted_client_certificate_is_refused(mtls_server: FakeServer, tmp_path: Path) -> None:
+    assert mtls_server.ca_path is not None
+    other = trustme.CA().issue_cert("admin", common_name="admin")
+    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+    other.cert_chain_pems[0].write_to_path(str(cert))
+    other.private_key_pem.write_to_path(str(key))
+    with httpx.Client(verify=context(mtls_server.ca_path, (str(cert), str(key)))) as http:
+        with pytest.raises((httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError)):
+            http.get(mtls_server.url + PIVOT_PATH + "/ping")
+    # ... and the server keeps serving everyone else.
+    with httpx.Client(verify=context(mtls_server.ca_path)) as http:
+        assert http.get(mtls_server.url + "/versions/rest").status_code == 200
+
+
+def test_optional_mode_falls_back_to_header_auth(mtls_server: FakeServer) -> None:
+    assert mtls_server.ca_path is not None
+    with httpx.Client(verify=context(mtls_server.ca_path)) as http:
+        assert http.get(mtls_server.url + PIVOT_PATH + "/ping").status_code == 401
+        ok = http.get(
+            mtls_server.url + PIVOT_PATH + "/ping", headers={"Authorization": "Bearer user-token"}
+        )
+        assert ok.text == "pong"
+
+
+def test_required_mode_refuses_connections_without_certificate() -> None:
+    config = ServerConfig(security=SECURITY, tls=TlsConfig("required"))
+    with FakeServer(config) as server:
+        assert server.ca_path is not None
+        with httpx.Client(verify=context(server.ca_path)) as http:
+            with pytest.raises((httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError)):
+                http.get(server.url + "/versions/rest")
+        with httpx.Client(
+            verify=context(server.ca_path, server.client_certificate("user"))
+        ) as http:
+            assert http.get(server.url + PIVOT_PATH + "/ping").text == "pong"
+
+
+def test_none_mode_ignores_client_certificates() -> None:
+    config = ServerConfig(security=SECURITY, tls=TlsConfig("none"))
+    with FakeServer(config) as server:
+        assert server.ca_path is not None
+        with httpx.Client(
+            verify=context(server.ca_path, server.client_certificate("admin"))
+        ) as http:
+            # The certificate is not asked for, so it identifies nobody.
+            assert http.get(server.url + PIVOT_PATH + "/ping").status_code == 401
+
+
+def test_client_certificate_needs_tls(open_server: FakeServer) -> None:
+    with pytest.raises(Exception, match="tls"):
+        open_server.client_certificate("admin")
+    assert open_server.ca_path is None
+
+
+def test_thin_client_tls_errors_name_certificate_authority(
+    mtls_server: FakeServer, foreign_ca: str
+) -> None:
+    with pytest.raises(client.TlsError, match="certificate_authority"):
+        client.Session.connect(mtls_server.url)
+    with pytest.raises(client.TlsError, match="certificate_authority"):
+        client.Session.connect(mtls_server.url, certificate_authority=foreign_ca)
+    with client.Session.connect(
+        mtls_server.url,
+        certificate_authority=mtls_server.ca_path,
+        authentication=client.ClientCertificate(*mtls_server.client_certificate("admin")),
+    ) as session:
+        assert session.user == "admin" and session.conditions.admin is True
+
+
+def test_tls_files_are_removed_at_stop() -> None:
+    with FakeServer(ServerConfig(tls=TlsConfig())) as server:
+        assert server.ca_path is not None
+        ca = Path(server.ca_path)
+        cert, _ = server.client_certificate("someone")
+        assert ca.exists() and Path(cert).exists()
+    assert not ca.exists() and not Path(cert).exists()
+
+
+def test_restart_keeps_the_ca_and_url(mtls_server: FakeServer) -> None:
+    assert mtls_server.ca_path is not None
+    url, ca = mtls_server.url, mtls_server.ca_path
+    cert = mtls_server.client_certificate("admin")
+    mtls_server.restart()
+    assert mtls_server.url == url and mtls_server.ca_path == ca
+    with httpx.Client(verify=context(ca, cert)) as http:
+        assert http.get(url + PIVOT_PATH + "/ping").text == "pong"
