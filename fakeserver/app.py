@@ -16,9 +16,11 @@ from werkzeug.wrappers import Request, Response
 from client import HostIdentity
 
 from .errors import FakeHTTPError, error_response
+from .faults import FaultInjector
 from .host import reported_host
 from .routes import ROUTES, Context, url_map
 from .security import ANONYMOUS, Access, authenticate, authorize
+from .serving import DropConnection
 from .state import ServerState
 
 if TYPE_CHECKING:
@@ -38,9 +40,12 @@ class Emulation:
     def __init__(self, state: ServerState) -> None:
         self.state = state
         self.host: HostIdentity = reported_host(state.config.host, state.config.seed)
+        self.faults = FaultInjector(state.config.faults, state.config.seed)
 
     def handle(self, request: Request) -> Response:
         try:
+            if self.faults.faults:
+                self.faults.apply(request.method, request.path)
             return self._handle(request)
         except FakeHTTPError as error:
             return error_response(error.status, error.message, request.path, error.headers)
@@ -52,6 +57,8 @@ class Emulation:
                 else []
             )
             return error_response(status, error.name.lower(), request.path, headers)
+        except DropConnection:
+            raise  # the engine closes the connection without answering
         except Exception:
             _log.exception("unexpected error answering %s %s", request.method, request.path)
             return error_response(500, "internal error in the fake server", request.path)

@@ -27,6 +27,7 @@ __all__ = [
     "DEFAULT_PYTHON_API_VERSION",
     "DEFAULT_SERVER_VERSION",
     "CubeSpec",
+    "Fault",
     "SecurityConfig",
     "ServerConfig",
     "TableSpec",
@@ -219,6 +220,66 @@ class CubeSpec:
         _check_name(f"cube {self.name!r}.table", self.table)
 
 
+FaultKind = Literal["latency", "error", "drop"]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A fault injected before the emulation answers a matching request.
+
+    ``path`` is a glob over the request path (``*/ping``, ``/versions/rest``, ``*``).
+    ``latency`` sleeps ``delay`` seconds, or a seeded random time in ``[delay, delay_max]``;
+    ``error`` answers ``status`` in the documented error shape; ``drop`` closes the
+    connection without answering. ``times`` limits how often it fires (``None``: always;
+    ``1``: once) and ``probability`` makes it fire at random (seeded by the config's seed).
+    """
+
+    kind: FaultKind
+    path: str = "*"
+    method: str | None = None
+    delay: float = 0.0
+    delay_max: float | None = None
+    status: int = 503
+    message: str = "fault injected by fakeserver"
+    times: int | None = None
+    probability: float = 1.0
+
+    def __post_init__(self) -> None:
+        where = f"faults[{self.kind!r} {self.path!r}]"
+        if self.kind not in ("latency", "error", "drop"):
+            raise _fail("fault.kind", f"{self.kind!r} is not 'latency', 'error' or 'drop'")
+        if not isinstance(self.path, str) or not self.path:
+            raise _fail(f"{where}.path", "must be a non-empty glob such as '*/ping'")
+        if self.method is not None and (
+            not isinstance(self.method, str) or not self.method.isalpha()
+        ):
+            raise _fail(f"{where}.method", f"{self.method!r} is not an HTTP method")
+        if not _is_number(self.delay) or not 0 <= self.delay <= 600:
+            raise _fail(f"{where}.delay", "must be between 0 and 600 seconds")
+        if self.delay_max is not None and (
+            not _is_number(self.delay_max) or not self.delay <= self.delay_max <= 600
+        ):
+            raise _fail(f"{where}.delay_max", "must be between delay and 600 seconds")
+        if isinstance(self.status, bool) or not isinstance(self.status, int):
+            raise _fail(f"{where}.status", "must be an HTTP status code")
+        if not 400 <= self.status <= 599:
+            raise _fail(f"{where}.status", f"{self.status} is not an error status (400-599)")
+        if self.times is not None and (
+            isinstance(self.times, bool) or not isinstance(self.times, int) or self.times < 1
+        ):
+            raise _fail(f"{where}.times", "must be a positive count, or None for always")
+        if not _is_number(self.probability) or not 0 < self.probability <= 1:
+            raise _fail(f"{where}.probability", "must be in (0, 1]")
+        if not isinstance(self.message, str):
+            raise _fail(f"{where}.message", "must be a string")
+        if self.method is not None:
+            object.__setattr__(self, "method", self.method.upper())
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _default_file_roots() -> tuple[str, ...]:
     return (tempfile.gettempdir(), os.getcwd())
 
@@ -239,6 +300,7 @@ class ServerConfig:
     cloud_files: Mapping[str, str] = field(default_factory=dict)
     file_roots: tuple[str, ...] = field(default_factory=_default_file_roots)
     max_body_size: int = 10 * 1024 * 1024
+    faults: tuple[Fault, ...] = ()
 
     def __post_init__(self) -> None:
         _check_version("server_version", self.server_version)
@@ -286,6 +348,11 @@ class ServerConfig:
         for root in roots:
             if not isinstance(root, str) or not os.path.isabs(root):
                 raise _fail("file_roots", f"{root!r} is not an absolute path")
+        faults = tuple(self.faults)
+        for fault in faults:
+            if not isinstance(fault, Fault):
+                raise _fail("faults", f"{fault!r} is not a Fault")
+        object.__setattr__(self, "faults", faults)
         object.__setattr__(self, "tables", tables)
         object.__setattr__(self, "cubes", cubes)
         object.__setattr__(self, "cloud_files", dict(self.cloud_files))
@@ -322,6 +389,8 @@ class ServerConfig:
             fields["tables"] = tuple(_table_from(t) for t in _list("tables", fields["tables"]))
         if "cubes" in fields:
             fields["cubes"] = tuple(_cube_from(c) for c in _list("cubes", fields["cubes"]))
+        if "faults" in fields:
+            fields["faults"] = tuple(_fault_from(f) for f in _list("faults", fields["faults"]))
         if "file_roots" in fields:
             fields["file_roots"] = tuple(_list("file_roots", fields["file_roots"]))
         return cls(**fields)
@@ -433,6 +502,15 @@ def _table_from(data: Any) -> TableSpec:
         return TableSpec(**fields)
     except TypeError:
         raise _fail("tables[]", "needs 'name' and 'columns'") from None
+
+
+def _fault_from(data: Any) -> Fault:
+    if isinstance(data, Fault):
+        return data
+    try:
+        return Fault(**_fields_of(Fault, "faults[]", data))
+    except TypeError:
+        raise _fail("faults[]", "needs 'kind' ('latency', 'error' or 'drop')") from None
 
 
 def _cube_from(data: Any) -> CubeSpec:

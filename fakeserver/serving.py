@@ -27,7 +27,7 @@ import h11
 
 from .errors import ERROR_CONTENT_TYPE, error_body
 
-__all__ = ["PEER_CERTIFICATE_KEY", "KeepAliveServer", "WSGIApp"]
+__all__ = ["PEER_CERTIFICATE_KEY", "DropConnection", "KeepAliveServer", "WSGIApp"]
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -43,6 +43,10 @@ def _reason(status: int) -> bytes:
         return http.HTTPStatus(status).phrase.encode()
     except ValueError:
         return b""
+
+
+class DropConnection(Exception):  # noqa: N818 - an instruction, not an error
+    """Raised by the app to close the connection without answering (a fault, on purpose)."""
 
 
 class _BodyTooLarge(Exception):
@@ -190,6 +194,8 @@ class KeepAliveServer:
                     self._send_error(conn, sock, 413, f"request body exceeds {limit} bytes", event)
                     return  # the unread body makes the stream unusable: close it
                 status, headers, payload = self._call_app(event, body, address, peer_der)
+            except DropConnection:
+                return
             except h11.RemoteProtocolError as error:
                 if conn.our_state in (h11.IDLE, h11.SEND_RESPONSE):
                     self._send_error(conn, sock, error.error_status_hint, "malformed request", None)
@@ -302,6 +308,8 @@ class KeepAliveServer:
                 for k, v in captured["headers"]
                 if k.lower() not in ("content-length", "transfer-encoding", "connection")
             ]
+        except DropConnection:
+            raise
         except Exception:
             # The app is meant to never raise; if it does, the client still gets the
             # documented error shape, and no traceback.

@@ -1,0 +1,110 @@
+"""Injected faults: error answers, latency and dropped connections, seeded and counted."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from fakeserver import FakeServer, ServerConfig
+from fakeserver.config import Fault
+from fakeserver.routes import PIVOT_PATH
+
+PING = PIVOT_PATH + "/ping"
+
+
+def statuses(server: FakeServer, path: str, count: int) -> list[int]:
+    with httpx.Client(base_url=server.url) as http:
+        return [http.get(path).status_code for _ in range(count)]
+
+
+def test_error_once_then_the_emulation_answers() -> None:
+    with FakeServer(ServerConfig(faults=(Fault("error", path="*/ping", times=1),))) as server:
+        response = httpx.get(server.url + PING)
+        assert response.status_code == 503
+        assert response.headers["content-type"] == "application/json"
+        assert response.json() == {"error": "fault injected by fakeserver", "path": PING, "status": 503}
+        assert statuses(server, PING, 3) == [200, 200, 200]
+        assert httpx.get(server.url + "/versions/rest").status_code == 200, "other paths untouched"
+        server.reset()  # the count starts again
+        assert statuses(server, PING, 2) == [503, 200]
+
+
+def test_error_every_time_for_one_method_only() -> None:
+    fault = Fault("error", path="/versions/rest", method="get", status=502, message="bad gateway")
+    with FakeServer(ServerConfig(faults=(fault,))) as server:
+        assert statuses(server, "/versions/rest", 3) == [502, 502, 502]
+        assert httpx.head(server.url + "/versions/rest").status_code == 200
+
+
+def test_probability_is_seeded_and_replays() -> None:
+    config = ServerConfig(seed=42, faults=(Fault("error", path="*", probability=0.5),))
+    with FakeServer(config) as server:
+        first = statuses(server, PING, 40)
+        server.reset()
+        assert statuses(server, PING, 40) == first
+    with FakeServer(config) as again:
+        assert statuses(again, PING, 40) == first
+    assert 5 < first.count(503) < 35, "about half fail"
+    with FakeServer(config.replace(seed=43)) as other:
+        assert statuses(other, PING, 40) != first
+
+
+def test_latency_fixed_and_bounded() -> None:
+    faults = (Fault("latency", path="*/ping", delay=0.2), Fault("latency", path="/versions/rest", delay=0.05, delay_max=0.1))
+    with FakeServer(ServerConfig(faults=faults)) as server, httpx.Client(base_url=server.url) as http:
+        started = time.perf_counter()
+        assert http.get(PING).text == "pong"
+        assert time.perf_counter() - started >= 0.2  # a lower bound: sleeping is never shorter
+        started = time.perf_counter()
+        assert http.get("/versions/rest").status_code == 200
+        assert time.perf_counter() - started >= 0.05
+
+
+def test_latency_lets_a_client_timeout_fire() -> None:
+    with FakeServer(ServerConfig(faults=(Fault("latency", path="*", delay=5),))) as server:
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.get(server.url + PING, timeout=0.2)
+
+
+def test_drop_closes_without_an_answer_and_the_server_survives() -> None:
+    with FakeServer(ServerConfig(faults=(Fault("drop", path="*/ping", times=2),))) as server:
+        for _ in range(2):
+            with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+                httpx.get(server.url + PING)
+        assert httpx.get(server.url + PING).text == "pong"
+
+
+def test_stop_cuts_pending_delays_short() -> None:
+    import threading
+
+    server = FakeServer(ServerConfig(faults=(Fault("latency", path="*", delay=30),)))
+    server.start()
+    worker = threading.Thread(
+        target=lambda: pytest.raises(httpx.HTTPError, httpx.get, server.url + PING, timeout=60),
+        daemon=True,
+    )
+    worker.start()
+    time.sleep(0.2)  # let the request reach its delay
+    server.stop()
+    worker.join(timeout=10)
+    assert not worker.is_alive(), "the delayed request ended when the server stopped"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"kind": "explode"}, "kind"),
+        ({"kind": "error", "status": 200}, "status"),
+        ({"kind": "error", "times": 0}, "times"),
+        ({"kind": "error", "probability": 0}, "probability"),
+        ({"kind": "latency", "delay": -1}, "delay"),
+        ({"kind": "latency", "delay": 2, "delay_max": 1}, "delay_max"),
+        ({"kind": "error", "method": "G E T"}, "method"),
+        ({"path": "*"}, "kind"),
+    ],
+)
+def test_bad_faults_name_their_field(fields: dict[str, object], field: str) -> None:
+    with pytest.raises(ValueError, match=field):
+        ServerConfig.from_mapping({"faults": [fields]})

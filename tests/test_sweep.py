@@ -1,0 +1,101 @@
+"""Every route refuses every bad identity when secured, in the exact error format."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import re
+
+import pytest
+
+from fakeserver import FakeServer, ServerConfig
+from fakeserver.routes import ROUTES, Route
+
+from .conftest import SECURITY
+
+
+def concrete(path: str) -> str:
+    """A request path for a rule: every <variable> becomes a plausible name."""
+    return re.sub(r"<(?:[^:>]+:)?[^>]+>", "trades", path)
+
+
+def b64(text: bytes) -> str:
+    return base64.b64encode(text).decode()
+
+
+GUARDED = [r for r in ROUTES.values() if r.path != "/versions/rest"]
+CASES = [(r, m) for r in GUARDED for m in r.methods]
+BAD_IDENTITIES: dict[str, bytes | None] = {
+    "none": None,
+    "wrong_password": f"Basic {b64(b'admin:wrong')}".encode(),
+    "unknown_user": f"Basic {b64(b'ghost:admin-pass')}".encode(),
+    "empty_user": f"Basic {b64(b':admin-pass')}".encode(),
+    "empty_password": f"Basic {b64(b'admin:')}".encode(),
+    "missing_scheme": b64(b"admin:admin-pass").encode(),
+    "bad_base64": b"Basic ***",
+    "no_colon": f"Basic {b64(b'adminadmin-pass')}".encode(),
+    "non_utf8": b"Basic " + base64.b64encode(b"admin:\xff\xfe"),
+    "raw_non_utf8": b"Basic \xff\xfe\xfd",
+    "huge": b"Basic " + b"A" * 8192,
+    "unknown_scheme": b"Negotiate abc",
+    "trailing_junk": f"Basic {b64(b'admin:admin-pass')} junk".encode(),
+    "double_space": f"Basic  {b64(b'admin:admin-pass')}".encode(),
+    "unknown_token": b"Bearer nope",
+    "token_as_basic": f"Basic {b64(b'admin-token')}".encode(),
+    "empty_bearer": b"Bearer",
+}
+
+
+@pytest.fixture(scope="module")
+def server() -> FakeServer:
+    with FakeServer(ServerConfig(security=SECURITY)) as running:
+        yield running  # type: ignore[misc]
+
+
+def send(server: FakeServer, method: str, path: str, authorization: bytes | None) -> tuple[int, bytes, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.putrequest(method, path)
+        if authorization is not None:
+            conn.putheader("Authorization", authorization)
+        body = b"{}" if method in ("POST", "PUT") else b""
+        conn.putheader("Content-Type", "application/json")
+        conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body)
+        response = conn.getresponse()
+        return response.status, response.read(), response.getheader("Content-Type", "")
+    finally:
+        conn.close()
+
+
+def assert_error(status: int, body: bytes, content_type: str, expected: int, path: str) -> None:
+    assert status == expected, body
+    assert content_type == "application/json"
+    payload = json.loads(body)
+    assert payload == {"error": payload["error"], "path": path, "status": expected}
+    for leak in (b"Traceback", b"admin-pass", b"admin-token", b'File "'):
+        assert leak not in body
+
+
+@pytest.mark.parametrize("identity", list(BAD_IDENTITIES))
+@pytest.mark.parametrize(("route", "method"), CASES, ids=[f"{m}-{r.endpoint}" for r, m in CASES])
+def test_bad_identities_get_401(server: FakeServer, route: Route, method: str, identity: str) -> None:
+    path = concrete(route.path)
+    status, body, content_type = send(server, method, path, BAD_IDENTITIES[identity])
+    assert_error(status, body, content_type, 401, path)
+
+
+ADMIN_CASES = [(r, m) for r, m in CASES if r.access.value == "admin"]
+
+
+@pytest.mark.parametrize(("route", "method"), ADMIN_CASES, ids=[f"{m}-{r.endpoint}" for r, m in ADMIN_CASES])
+def test_plain_users_get_403_on_live_extension_routes(server: FakeServer, route: Route, method: str) -> None:
+    path = concrete(route.path)
+    for header in (f"Basic {b64(b'user:user-pass')}".encode(), b"Bearer user-token"):
+        status, body, content_type = send(server, method, path, header)
+        assert_error(status, body, content_type, 403, path)
+
+
+def test_the_sweep_covers_the_live_extension() -> None:
+    assert len(ADMIN_CASES) >= 1 and len(CASES) >= 3
