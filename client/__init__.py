@@ -20,6 +20,8 @@ from ._errors import (
     TlsError,
 )
 from ._host import HOST_ID_ENV, HostIdentity, host_identity
+from ._security import Credentials, IndividualRoles, Security
+from ._tables import Column, Condition, Cube, Cubes, QueryResult, Table, Tables, TableSchema
 from ._tiers import CONDITION_KEYS, LETTERS, Capability, Conditions, Tier, decide_tier
 
 __all__ = [
@@ -35,14 +37,25 @@ __all__ = [
     "CapabilityUnavailableError",
     "ClientCertificate",
     "ClientError",
+    "Column",
+    "Condition",
     "Conditions",
     "ConnectFailedError",
+    "Credentials",
+    "Cube",
+    "Cubes",
     "ForbiddenError",
     "HostIdentity",
+    "IndividualRoles",
     "LiveExtensionUnavailableError",
     "ProtocolError",
+    "QueryResult",
+    "Security",
     "ServerError",
     "Session",
+    "Table",
+    "TableSchema",
+    "Tables",
     "Tier",
     "TimeoutError",
     "TlsError",

@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 import os
 import ssl
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
 
 import httpx
 
@@ -29,6 +29,17 @@ from ._errors import (
     TlsError,
 )
 from ._host import HostIdentity, host_identity
+from ._security import Security
+from ._tables import (
+    Cube,
+    Cubes,
+    Table,
+    Tables,
+    TableSchema,
+    load_source,
+    read_csv,
+    to_wire,
+)
 from ._tiers import (
     LIVE_CAPABILITIES,
     Capability,
@@ -99,6 +110,23 @@ def _error_message(response: httpx.Response) -> tuple[str, str]:
 class Session:
     """A connected session; build it with :meth:`connect`."""
 
+    url: str
+    tier: Tier
+    conditions: Conditions
+    capabilities: frozenset[Capability]
+    server_version: str
+    python_api_version: str | None
+    host: HostIdentity | None
+    user: str | None
+    roles: frozenset[str]
+    expected_server_version: str
+    expected_python_api_version: str
+    _http: httpx.Client
+    _authentication: Authentication | None
+    _certificate_authority: str | None
+    _pivot_path: str
+    _atoti_path: str | None
+
     def __init__(self) -> None:  # use Session.connect()
         raise TypeError("use Session.connect(url, ...)")
 
@@ -152,16 +180,16 @@ class Session:
 
     def _handshake(self) -> None:
         versions = self._versions()
-        self.server_version: str = versions["serverVersion"]
+        self.server_version = versions["serverVersion"]
         apis = versions["apis"]
         self._pivot_path = self._pick_pivot(apis)
         atoti = apis.get("atoti")
-        self._atoti_path: str | None = self._first_rest_path("atoti", atoti) if atoti else None
+        self._atoti_path = self._first_rest_path("atoti", atoti) if atoti else None
         self._ping()
-        self.python_api_version: str | None = None
-        self.host: HostIdentity | None = None
-        self.user: str | None = None
-        self.roles: frozenset[str] = frozenset()
+        self.python_api_version = None
+        self.host = None
+        self.user = None
+        self.roles = frozenset()
         secured = admin = same_api = same_host = None
         if self._atoti_path is not None:
             descriptor = self._descriptor()
@@ -183,8 +211,8 @@ class Session:
             same_server_version=self.server_version == self.expected_server_version,
             exposed=self._atoti_path is not None,
         )
-        self.tier: Tier = decide_tier(self.conditions)
-        self.capabilities: frozenset[Capability] = capabilities_for(self.conditions)
+        self.tier = decide_tier(self.conditions)
+        self.capabilities = capabilities_for(self.conditions)
 
     def _versions(self) -> dict[str, Any]:
         response = self._send("GET", VERSIONS_PATH, protocol_step=True)
@@ -276,7 +304,8 @@ class Session:
                 "(authentication=ClientCertificate(...))"
             )
             return TlsError(f"TLS with {self.url} failed ({cause.reason or cause}){hint}")
-        if self.url.startswith("https:") and isinstance(error, httpx.RemoteProtocolError | httpx.ReadError):
+        closed = isinstance(error, (httpx.RemoteProtocolError, httpx.ReadError))
+        if self.url.startswith("https:") and closed:
             return TlsError(
                 f"{self.url} closed the TLS connection during {path}: "
                 "it may have refused the client certificate"
@@ -308,7 +337,9 @@ class Session:
                 f"the target was started with Atoti Python API {self.python_api_version}, "
                 f"not {self.expected_python_api_version}"
             ),
-            "same_host": f"the target runs on another host ({self.host.name if self.host else '?'})",
+            "same_host": (
+                f"the target runs on another host ({self.host.name if self.host else '?'})"
+            ),
             "same_server_version": (
                 f"the target runs Atoti Server {self.server_version}, "
                 f"not {self.expected_server_version}"
@@ -342,6 +373,76 @@ class Session:
 
     def wait(self) -> None:
         raise ClientError("wait() only exists in the process that started the session")
+
+    # -- capabilities beyond the handshake (SPEC §3.2) ----------------------------------
+
+    def _call(
+        self, capability: Capability, method: str, route: str, *,
+        api: Literal["atoti", "pivot"] = "atoti", **kwargs: Any,
+    ) -> httpx.Response:
+        """One request on behalf of ``capability``: refused before sending when not allowed."""
+        self._require(capability)
+        base = self._pivot_path if api == "pivot" else self._atoti_path
+        if base is None:  # pragma: no cover - no tier allows live routes when unexposed
+            raise ProtocolError("the target is not exposed to the Atoti Python API")
+        return self._send(method, base + route, **kwargs)
+
+    @property
+    def tables(self) -> Tables:
+        """The target's tables: ``[name]``, ``.schema``, listing and ``del`` (see Tables)."""
+        return Tables(self)
+
+    def create_table(
+        self,
+        name: str,
+        *,
+        data_types: Mapping[str, str],
+        keys: Iterable[str] = (),
+        default_values: Mapping[str, Any] | None = None,
+    ) -> Table:
+        """A new empty table; types are Atoti names (``String``, ``int``, ``LocalDate``...)."""
+        self._require(Capability.CREATE_TABLE)
+        body: dict[str, Any] = {"name": name, "columns": dict(data_types), "keys": list(keys)}
+        if default_values:
+            body["defaultValues"] = to_wire(default_values)
+        response = self._call(Capability.CREATE_TABLE, "POST", "/tables", json=body)
+        return Table(self, TableSchema.from_json(response.json()))
+
+    def create_cube(self, table: Table | str, *, name: str | None = None) -> Cube:
+        """A cube over ``table``: a hierarchy per key or String column, SUM per number."""
+        self._require(Capability.CREATE_CUBE)
+        table_name = table.name if isinstance(table, Table) else table
+        body = {"table": table_name, "name": table_name if name is None else name}
+        response = self._call(Capability.CREATE_CUBE, "POST", "/cubes", json=body)
+        return Cube.from_json(response.json())
+
+    @property
+    def cubes(self) -> Cubes:
+        """The cubes of the target, by name, from one ``cube/discovery``."""
+        response = self._call(Capability.CUBES, "GET", "/cube/discovery", api="pivot")
+        return Cubes.from_json(response.json())
+
+    def read_csv(
+        self,
+        source: str | os.PathLike[str],
+        *,
+        table_name: str,
+        keys: Iterable[str] = (),
+        data_types: Mapping[str, str] | None = None,
+        separator: str = ",",
+    ) -> Table:
+        """A new table loaded from a CSV: a local path (``load.file``) or cloud URL."""
+        load_source(source)  # an unsupported URL scheme fails before anything else
+        return read_csv(
+            self, source, table_name=table_name, keys=keys, data_types=data_types,
+            separator=separator,
+        )
+
+    @property
+    def security(self) -> Security:
+        """Users, passwords and roles of the target (capability ``security``)."""
+        self._require(Capability.SECURITY)
+        return Security(self)
 
     def close(self) -> None:
         self._http.close()

@@ -128,10 +128,13 @@ class SecurityConfig:
                 raise _fail("security.tokens", "a token must be a non-empty string without spaces")
             if owner not in names:
                 raise _fail("security.tokens", f"a token points at unknown user {owner!r}")
-        if not re.match(
-            r"^[A-Za-z][A-Za-z0-9_-]*$", self.token_type
-        ) or self.token_type.lower() == ("basic"):
-            raise _fail("security.token_type", f"{self.token_type!r} is not a token scheme")
+        token_type = self.token_type
+        if (
+            not isinstance(token_type, str)
+            or not re.match(r"^[A-Za-z][A-Za-z0-9_-]*$", token_type)
+            or token_type.lower() == "basic"
+        ):
+            raise _fail("security.token_type", f"{token_type!r} is not a token scheme")
         object.__setattr__(self, "users", users)
         object.__setattr__(self, "tokens", dict(self.tokens))
 
@@ -171,7 +174,7 @@ class TableSpec:
             raise _fail(f"{where}.columns", "must map at least one column name to a type")
         for column, type_name in self.columns.items():
             _check_name(f"{where}.columns", column)
-            if type_name not in ATOTI_TYPES:
+            if not isinstance(type_name, str) or type_name not in ATOTI_TYPES:
                 raise _fail(
                     f"{where}.columns.{column}",
                     f"{type_name!r} is not an Atoti type ({', '.join(_SCALAR_TYPES)}, or X[])",

@@ -9,6 +9,7 @@ methods, and the :class:`~fakeserver.security.Access` it needs. Views receive a
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,15 @@ from client import HostIdentity
 
 from .config import ServerConfig
 from .errors import ERROR_CONTENT_TYPE, FakeHTTPError
+from .model import (
+    CsvOptions,
+    Cube,
+    Table,
+    csv_rows,
+    cube_discovery,
+    infer_types,
+    read_source,
+)
 from .security import Access, Identity
 from .state import ServerState
 
@@ -31,6 +41,7 @@ __all__ = [
     "Context",
     "Route",
     "json_body",
+    "json_object",
     "json_response",
     "url_map",
 ]
@@ -117,6 +128,8 @@ def json_body(request: Request) -> Any:
         raise FakeHTTPError(400, "the body is not UTF-8") from None
     except ValueError as error:
         raise FakeHTTPError(400, f"the body is not valid JSON: {error.args[0]}") from None
+    except RecursionError:
+        raise FakeHTTPError(400, "the body is nested too deeply") from None
 
 
 # -- versions and connect --------------------------------------------------------------------
@@ -169,3 +182,191 @@ def session_descriptor(ctx: Context) -> Response:
             "user": user,
         }
     )
+
+
+# -- data: tables, queries, loads, cubes (SPEC §4.4, §4.5) ------------------------------------
+
+
+def json_object(request: Request) -> dict[str, Any]:
+    body = json_body(request)
+    if not isinstance(body, dict):
+        raise FakeHTTPError(400, "the body must be a JSON object")
+    return body
+
+
+def _table(ctx: Context, name: str) -> Table:
+    table = ctx.state.tables.get(name)
+    if table is None:
+        raise FakeHTTPError(404, f"no table named {name!r}")
+    return table
+
+
+def _page_size(request: Request) -> int | None:
+    raw = request.args.get("pageSize")
+    if raw is None:
+        return None
+    if not re.fullmatch(r"[0-9]{1,18}", raw):
+        raise FakeHTTPError(400, f"pageSize must be a whole number, not {raw[:20]!r}")
+    return int(raw)
+
+
+@route(PIVOT_PATH, "/database/data/tables/<name>", "POST", access=Access.READ)
+def query_table(ctx: Context, name: str) -> Response:
+    page_size = _page_size(ctx.request)
+    body = json_object(ctx.request)
+    if body.get("branch") not in (None, "master"):
+        raise FakeHTTPError(404, f"no branch named {str(body['branch'])[:40]!r}")
+    timeout = body.get("timeout")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
+        raise FakeHTTPError(400, "timeout must be a number of milliseconds")
+    with ctx.state.lock:
+        answer = _table(ctx, name).query(body.get("conditions"), body.get("fields"), page_size)
+    return json_response(answer)
+
+
+@route(PIVOT_PATH, "/database/discovery", "GET", access=Access.READ)
+def database_discovery(ctx: Context) -> Response:
+    with ctx.state.lock:
+        tables = [t.schema() for t in ctx.state.tables.values()]
+    return json_response({"tables": tables, "joins": [], "branches": ["master"]})
+
+
+@route(PIVOT_PATH, "/cube/discovery", "GET", access=Access.READ)
+def cube_discovery_view(ctx: Context) -> Response:
+    with ctx.state.lock:
+        return json_response(cube_discovery(ctx.state.cubes, ctx.state.tables))
+
+
+@route(ATOTI_PATH, "/tables", "GET", access=Access.ADMIN)
+def list_tables(ctx: Context) -> Response:
+    with ctx.state.lock:
+        return json_response(list(ctx.state.tables))
+
+
+def _string_list(value: object, what: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise FakeHTTPError(400, f"{what} must be a list of column names")
+    return value
+
+
+def _new_table(name: object, columns: object, keys: object, defaults: object) -> Table:
+    if defaults is not None and not isinstance(defaults, dict):
+        raise FakeHTTPError(400, "defaultValues must map column names to values")
+    if not isinstance(columns, dict):
+        raise FakeHTTPError(400, "columns must map column names to Atoti types")
+    return Table(name, columns, _string_list(keys, "keys"), defaults)  # type: ignore[arg-type]
+
+
+@route(ATOTI_PATH, "/tables", "POST", access=Access.ADMIN)
+def create_table(ctx: Context) -> Response:
+    body = json_object(ctx.request)
+    table = _new_table(body.get("name"), body.get("columns"), body.get("keys"),
+                       body.get("defaultValues"))
+    with ctx.state.lock:
+        if table.name in ctx.state.tables:
+            raise FakeHTTPError(409, f"a table named {table.name!r} already exists")
+        ctx.state.tables[table.name] = table
+    return json_response(table.schema(), status=201)
+
+
+@route(ATOTI_PATH, "/tables/<name>", "DELETE", access=Access.ADMIN)
+def drop_table(ctx: Context, name: str) -> Response:
+    with ctx.state.lock:
+        _table(ctx, name)
+        users = sorted(c.name for c in ctx.state.cubes.values() if c.table == name)
+        if users:
+            raise FakeHTTPError(409, f"table {name!r} is the base table of cube {users[0]!r}")
+        del ctx.state.tables[name]
+    return Response(status=204)
+
+
+@route(ATOTI_PATH, "/tables/<name>/rows", "POST", access=Access.ADMIN)
+def append_rows(ctx: Context, name: str) -> Response:
+    body = json_object(ctx.request)
+    if "rows" not in body:
+        raise FakeHTTPError(400, 'the body must be {"rows": [[...], ...]}')
+    with ctx.state.lock:
+        table = _table(ctx, name)
+        table.upsert(table.prepare(body["rows"]))
+        count = len(table)
+    return json_response({"table": name, "received": len(body["rows"]), "rowCount": count})
+
+
+@route(ATOTI_PATH, "/tables/<name>/load", "POST", access=Access.ADMIN)
+def load_table(ctx: Context, name: str) -> Response:
+    body = json_object(ctx.request)
+    if body.get("format", "csv") != "csv":
+        given = str(body["format"])[:20]
+        raise FakeHTTPError(400, f"format {given!r} is not supported: only 'csv'")
+    options = CsvOptions.from_json(body.get("options"))
+    create = body.get("create")
+    if create is not None and not isinstance(create, dict):
+        raise FakeHTTPError(400, 'create must be {"keys": [...], "types": {column: type}}')
+    if create is None:
+        with ctx.state.lock:
+            _table(ctx, name)  # fail before reading a source for nothing
+    text = read_source(
+        body.get("source"),
+        local_host=ctx.config.host == "local",
+        file_roots=ctx.config.file_roots,
+        cloud_files=ctx.state.cloud_files,
+        encoding=options.encoding,
+    )
+    with ctx.state.lock:
+        table = ctx.state.tables.get(name)
+        if create is None and table is None:
+            raise FakeHTTPError(404, f"no table named {name!r}")
+        if create is not None:
+            if table is not None:
+                raise FakeHTTPError(409, f"a table named {name!r} already exists")
+            types = infer_types(text, options)
+            overrides = create.get("types") or {}
+            if not isinstance(overrides, dict):
+                raise FakeHTTPError(400, "create.types must map column names to Atoti types")
+            unknown = sorted(set(overrides) - set(types))
+            if unknown:
+                raise FakeHTTPError(400, f"create.types: the CSV has no column {unknown[0]!r}")
+            table = _new_table(name, {**types, **overrides}, create.get("keys"), None)
+        assert table is not None
+        table.upsert(rows := csv_rows(table, text, options))
+        ctx.state.tables[name] = table  # only now, so a failed load creates nothing
+        return json_response(
+            {"table": name, "loaded": len(rows), "rowCount": len(table), **table.schema()},
+            status=201 if create is not None else 200,
+        )
+
+
+@route(ATOTI_PATH, "/cubes", "POST", access=Access.ADMIN)
+def create_cube(ctx: Context) -> Response:
+    body = json_object(ctx.request)
+    table_name = body.get("table")
+    if not isinstance(table_name, str):
+        raise FakeHTTPError(400, 'the body must be {"table": ..., "name": ...}')
+    name = body.get("name", table_name)
+    if not isinstance(name, str) or not name or not name.isprintable():
+        raise FakeHTTPError(400, "name must be a non-empty cube name")
+    with ctx.state.lock:
+        table = _table(ctx, table_name)
+        if name in ctx.state.cubes:
+            raise FakeHTTPError(409, f"a cube named {name!r} already exists")
+        cube = ctx.state.cubes[name] = Cube(name, table_name)
+        return json_response(cube.discovery(table), status=201)
+
+
+# -- security management (SPEC §4.5) ---------------------------------------------------------
+
+
+@route(ATOTI_PATH, "/security/basic/credentials", "GET", "PUT", access=Access.ADMIN)
+def basic_credentials(ctx: Context) -> Response:
+    if ctx.request.method == "PUT":
+        ctx.state.update_credentials(json_body(ctx.request))
+    return json_response(ctx.state.credentials())
+
+
+@route(ATOTI_PATH, "/security/individual-roles", "GET", "PUT", access=Access.ADMIN)
+def individual_roles(ctx: Context) -> Response:
+    if ctx.request.method == "PUT":
+        ctx.state.update_individual_roles(json_body(ctx.request))
+    return json_response(ctx.state.individual_roles())

@@ -41,6 +41,7 @@ from .tls import issue_client_files
 
 __all__ = [
     "AUTH_MODES",
+    "KEYS",
     "CAPABILITY_TABLE",
     "TIERS",
     "TIER_RULES",
@@ -200,6 +201,8 @@ class Outcome:
     observed_tier: str | None
     ok: bool
     detail: str = ""
+    #: The client error's class name when connect failed (expected or not).
+    observed_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -262,9 +265,10 @@ class LiveScenario:
         try:
             session = self.connect()
         except client.ClientError as error:
+            name = type(error).__name__
             if expected_error is not None and isinstance(error, expected_error):
-                return Outcome(self.scenario, None, True, type(error).__name__)
-            return Outcome(self.scenario, None, False, f"{type(error).__name__}: {error}")
+                return Outcome(self.scenario, None, True, name, observed_error=name)
+            return Outcome(self.scenario, None, False, f"{name}: {error}", observed_error=name)
         with session:
             observed = session.tier.value
             if expected_error is not None:

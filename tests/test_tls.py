@@ -146,3 +146,35 @@ def test_restart_keeps_the_ca_and_url(mtls_server: FakeServer) -> None:
     assert mtls_server.url == url and mtls_server.ca_path == ca
     with httpx.Client(verify=context(ca, cert)) as http:
         assert http.get(url + PIVOT_PATH + "/ping").text == "pong"
+
+
+@pytest.mark.parametrize(
+    ("not_before", "not_after"),
+    [
+        (-30, -1),  # expired yesterday
+        (1, 30),  # valid from tomorrow
+    ],
+    ids=["expired", "not_yet_valid"],
+)
+def test_client_certificates_outside_their_validity_are_refused(
+    mtls_server: FakeServer, tmp_path: Path, not_before: int, not_after: int
+) -> None:
+    import datetime
+
+    assert mtls_server.ca_path is not None
+    now = datetime.datetime.now(datetime.timezone.utc)
+    leaf = mtls_server._tls.ca.issue_cert(  # type: ignore[union-attr]
+        "admin",
+        common_name="admin",
+        not_before=now + datetime.timedelta(days=not_before),
+        not_after=now + datetime.timedelta(days=not_after),
+    )
+    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+    leaf.cert_chain_pems[0].write_to_path(str(cert))
+    leaf.private_key_pem.write_to_path(str(key))
+    with httpx.Client(verify=context(mtls_server.ca_path, (str(cert), str(key)))) as http:
+        with pytest.raises((httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError)):
+            http.get(mtls_server.url + PIVOT_PATH + "/ping")
+    # The same CA's valid certificate still works: the refusal was about validity.
+    with httpx.Client(verify=context(mtls_server.ca_path, mtls_server.client_certificate("admin"))) as http:
+        assert http.get(mtls_server.url + PIVOT_PATH + "/ping").text == "pong"

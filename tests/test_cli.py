@@ -1,0 +1,555 @@
+"""The ``fakeserver`` command, run for real in a subprocess (as werkzeug tests its dev server).
+
+Every served target uses ``--port 0`` and ``--ready-file``; timeouts are generous and only
+keep a broken build from hanging the run: nothing here asserts on durations.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import client
+from fakeserver import cli, scenarios
+
+TIMEOUT = 30.0
+ENV = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+
+
+@pytest.fixture(autouse=True)
+def private_tmpdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each command's temp files (CA, certificates) go under this test's own directory.
+
+    Other tests watch the shared temp dir for leftovers; a served subprocess must not
+    show up there while they look.
+    """
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setitem(ENV, "TMPDIR", str(private))
+
+
+def fakeserver(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fakeserver", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env or ENV,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+@dataclass
+class Served:
+    process: subprocess.Popen[str]
+    ready: dict[str, Any]
+    ready_file: Path
+    stdout_path: Path
+    stderr_path: Path
+
+    @property
+    def url(self) -> str:
+        return str(self.ready["url"])
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        self.process.send_signal(sig)
+        return self.process.wait(timeout=TIMEOUT)
+
+    @property
+    def stdout(self) -> str:
+        return self.stdout_path.read_text(encoding="utf-8")
+
+    @property
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(encoding="utf-8")
+
+
+@contextmanager
+def serve(tmp_path: Path, *args: str) -> Iterator[Served]:
+    """``fakeserver serve --port 0 --ready-file ...``, up once the ready file appears."""
+    ready_file = tmp_path / "ready.json"
+    out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+    command = [sys.executable, "-m", "fakeserver", "serve", "--port", "0"]
+    command += ["--ready-file", str(ready_file), *args]
+    # Files, not pipes: a chatty -v server can never block on a full pipe.
+    with out.open("w") as stdout, err.open("w") as stderr:
+        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=ENV, text=True)
+    try:
+        ready = _wait_ready(process, ready_file, err)
+        yield Served(process, ready, ready_file, out, err)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=TIMEOUT)
+
+
+def _wait_ready(process: subprocess.Popen[str], ready_file: Path, err: Path) -> dict[str, Any]:
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            data: dict[str, Any] = json.loads(ready_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # not there yet, or a stale one not yet removed
+            pass
+        else:
+            return data
+        if process.poll() is not None:
+            pytest.fail(f"fakeserver serve exited {process.returncode}: {err.read_text()}")
+        time.sleep(0.01)
+    pytest.fail("fakeserver serve never wrote its ready file")
+
+
+def in_process(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> subprocess.CompletedProcess[str]:
+    """``cli.main(args)`` with its output, shaped like a finished subprocess."""
+    try:
+        code = cli.main(args)
+    except SystemExit as exit:  # argparse exits
+        code = exit.code if isinstance(exit.code, int) else 1
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, out, err)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert result.returncode == 2, result
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("fakeserver: "), lines[0]
+    for fragment in fragments:
+        assert fragment in lines[0]
+    assert result.stdout == ""
+
+
+# -- serve -------------------------------------------------------------------------------------
+
+
+def test_serve_default_is_a_secured_demo_and_stops_on_sigterm(tmp_path: Path) -> None:
+    stale = tmp_path / "ready.json"
+    stale.write_text("{not json from an earlier run")
+    with serve(tmp_path) as served:
+        assert served.ready["ca"] is None
+        assert served.url.startswith("http://127.0.0.1:")
+        versions = httpx.get(served.url + "/versions/rest").json()
+        assert versions["serverVersion"] == "6.1.2"
+        assert "atoti" in versions["apis"]
+        assert httpx.get(served.url + "/activeviam/pivot/rest/v9/ping").status_code == 401
+        admin = client.BasicAuthentication("admin", "passwd")
+        with client.Session.connect(served.url, authentication=admin) as session:
+            assert session.tier is client.Tier.LOCAL
+        user = client.BasicAuthentication("user", "passwd")
+        with client.Session.connect(served.url, authentication=user) as session:
+            assert session.tier is client.Tier.READ_ONLY
+        with client.Session.connect(
+            served.url, authentication=client.TokenAuthentication("t0ken")
+        ) as session:
+            assert session.conditions.admin is True
+        assert_demo_data(served.url)
+        assert served.stop(signal.SIGTERM) == 0
+    summary = served.stdout
+    assert served.url in summary
+    for fragment in (
+        "6.1.2",
+        "0.9.2",
+        "exposed   yes",
+        "admin",
+        "ROLE_ADMIN",
+        "'passwd' (demo)",
+        "trades",
+        "products",
+        "Trades",
+        client.host_identity().id,
+        "local",
+    ):
+        assert fragment in summary, fragment
+    assert "SIGTERM" in summary
+    assert "Traceback" not in served.stderr
+    assert not served.ready_file.exists(), "the ready file goes away with the server"
+
+
+def assert_demo_data(url: str) -> None:
+    """The demo's faker tables and cube, as the real client reads them (SPEC §4.4)."""
+    pivot = url + "/activeviam/pivot/rest/v9"
+    with httpx.Client(auth=("user", "passwd")) as http:
+        tables = http.get(pivot + "/database/discovery").json()["tables"]
+        assert {"trades", "products"} <= {t["name"] for t in tables}
+        body = {"branch": None, "conditions": {}, "fields": ["trade_id", "desk"], "timeout": 1000}
+        answer = http.post(pivot + "/database/data/tables/trades?pageSize=5", json=body).json()
+        assert [h["name"] for h in answer["headers"]] == ["trade_id", "desk"]
+        assert answer["rows"] and all(len(row) == 2 for row in answer["rows"])
+        catalogs = http.get(pivot + "/cube/discovery").json()["catalogs"]
+        assert "Trades" in {c["name"] for catalog in catalogs for c in catalog["cubes"]}
+
+
+def test_sigint_stops_cleanly_and_removes_the_temporary_cert_dir(tmp_path: Path) -> None:
+    with serve(tmp_path, "--unsecured", "--tls") as served:
+        ca = Path(served.ready["ca"])
+        assert ca.exists() and served.ready["client_certificates"] == {}
+        context = ssl.create_default_context(cafile=str(ca))
+        response = httpx.get(served.url + "/activeviam/pivot/rest/v9/ping", verify=context)
+        assert response.text == "pong"
+        assert served.stop(signal.SIGINT) == 0
+    assert "SIGINT" in served.stdout
+    assert served.stderr == "", "quiet without -v"
+    assert not ca.parent.exists(), "the default cert dir is temporary"
+
+
+def test_flags_shape_the_target_and_hide_non_demo_secrets(tmp_path: Path) -> None:
+    args = [
+        "--server-version",
+        "6.1.3",
+        "--python-api-version",
+        "0.9.1",
+        "--remote-host",
+        "--seed",
+        "7",
+        "--user",
+        "alice:s3:cret:ADMIN",
+        "--user",
+        "bob:hunter2",
+        "--token",
+        "alice-token:alice",
+    ]
+    with serve(tmp_path, *args) as served:
+        assert httpx.get(served.url + "/versions/rest").json()["serverVersion"] == "6.1.3"
+        alice = client.BasicAuthentication("alice", "s3:cret")
+        with client.Session.connect(served.url, authentication=alice) as session:
+            conditions = session.conditions
+            assert (conditions.secured, conditions.admin) == (True, True)
+            assert (conditions.same_python_api, conditions.same_host) == (False, False)
+            assert conditions.same_server_version is False
+            assert session.tier is client.Tier.MINIMAL
+        token = client.TokenAuthentication("alice-token")
+        with client.Session.connect(served.url, authentication=token) as session:
+            assert session.conditions.admin is True
+        bob = client.BasicAuthentication("bob", "hunter2")
+        with client.Session.connect(served.url, authentication=bob) as session:
+            assert session.conditions.admin is False
+        with pytest.raises(client.AuthenticationError):  # the demo users are gone
+            client.Session.connect(
+                served.url, authentication=client.BasicAuthentication("admin", "passwd")
+            )
+        assert served.stop() == 0
+    summary = served.stdout
+    assert "remote" in summary and client.host_identity().id not in summary
+    assert "alice" in summary and "bob" in summary and "password not shown" in summary
+    for secret in ("s3:cret", "hunter2", "alice-token", "'passwd'"):
+        assert secret not in summary
+
+
+def test_tls_writes_ca_and_client_certificates_to_cert_dir(tmp_path: Path) -> None:
+    cert_dir = tmp_path / "certs"
+    with serve(
+        tmp_path, "--tls", "--client-certificate", "required", "--cert-dir", str(cert_dir)
+    ) as served:
+        ca = served.ready["ca"]
+        assert served.url.startswith("https://") and ca == str(cert_dir / "ca.pem")
+        context = ssl.create_default_context(cafile=ca)
+        admin = served.ready["client_certificates"]["admin"]
+        context.load_cert_chain(admin["cert"], admin["key"])
+        assert httpx.get(served.url + "/versions/rest", verify=context).status_code == 200
+        auth = client.ClientCertificate(admin["cert"], admin["key"])
+        with client.Session.connect(
+            served.url, authentication=auth, certificate_authority=ca
+        ) as session:
+            assert session.tier is client.Tier.LOCAL
+        assert oct(Path(admin["key"]).stat().st_mode & 0o777) == "0o600"
+        assert served.stop() == 0
+    summary = served.stdout
+    assert ca in summary and admin["cert"] in summary and "client certificates: required" in summary
+    assert (cert_dir / "ca.pem").exists(), "a --cert-dir given by the user is kept"
+
+
+def test_config_file_with_flags_on_top(tmp_path: Path) -> None:
+    config = tmp_path / "target.toml"
+    config.write_text(
+        'server_version = "6.0.9"\npython_api_version = "0.9.0"\n'
+        '[[security.users]]\nname = "carol"\npassword = "pw"\nroles = ["ROLE_USER", "ROLE_ADMIN"]\n'
+        '[security.tokens]\n"carol-token" = "carol"\n'
+    )
+    with serve(tmp_path, "--config", str(config), "--server-version", "6.1.2") as served:
+        assert httpx.get(served.url + "/versions/rest").json()["serverVersion"] == "6.1.2"
+        token = client.TokenAuthentication("carol-token")
+        with client.Session.connect(served.url, authentication=token) as session:
+            assert session.conditions.same_python_api is False
+            assert session.tier is client.Tier.NO_SECURITY_MANAGEMENT
+        assert served.stop() == 0
+    assert "trades" not in served.stdout, "a config file replaces the demo"
+
+
+def test_json_config_unsecured_not_exposed(tmp_path: Path) -> None:
+    config = tmp_path / "target.json"
+    config.write_text(json.dumps({"exposed": False, "server_version": "6.1.4"}))
+    with serve(tmp_path, "--config", str(config), "--unsecured") as served:
+        versions = httpx.get(served.url + "/versions/rest").json()
+        assert versions["serverVersion"] == "6.1.4" and "atoti" not in versions["apis"]
+        with client.Session.connect(served.url, server_version="6.1.4") as session:
+            assert session.conditions.exposed is False
+            assert session.conditions.secured is None
+            assert session.tier is client.Tier.READ_ONLY
+        assert served.stop() == 0
+    assert "exposed   no" in served.stdout
+    assert "security  none" in served.stdout
+
+
+def test_verbose_logs_one_line_per_request(tmp_path: Path) -> None:
+    with serve(tmp_path, "-v") as served:
+        httpx.get(served.url + "/activeviam/pivot/rest/v9/ping", auth=("admin", "passwd"))
+        httpx.get(served.url + "/activeviam/pivot/rest/v9/ping")
+        assert served.stop() == 0
+    log = served.stderr
+    assert "GET /activeviam/pivot/rest/v9/ping user=admin status=200" in log
+    assert "GET /activeviam/pivot/rest/v9/ping user=- status=401" in log
+    assert "passwd" not in log
+
+
+def test_port_in_use_is_one_line() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        assert_one_line_error(fakeserver("serve", "--port", port), "--port", "already in use")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["serve", "--port", "http"], ["--port", "'http'"]),
+        (["serve", "--port", "70000"], ["--port", "65535"]),
+        (["serve", "--no-such-flag"], ["--no-such-flag"]),
+        (["serve", "--server-version", "six"], ["--server-version", "'six'"]),
+        (["serve", "--python-api-version", ""], ["--python-api-version"]),
+        (["serve", "--user", "alice"], ["--user", "NAME:PASSWORD"]),
+        (["serve", "--user", "alice:pw:not-a-role"], ["--user", "role"]),
+        (["serve", "--user", "alice:pw", "--user", "alice:pw2"], ["--user", "duplicate"]),
+        (["serve", "--user", "alice:pw", "--token", "tok:nobody"], ["--token", "'nobody'"]),
+        (["serve", "--unsecured", "--token", "tok:admin"], ["--unsecured"]),
+        (["serve", "--client-certificate", "sometimes"], ["--client-certificate"]),
+        (["serve", "--ready-file", "/no/such/dir/ready.json"], ["--ready-file"]),
+        (["serve", "--config", "/no/such/file.toml"], ["config", "/no/such/file.toml"]),
+        (["matrix", "--filter", "no-such-scenario"], ["--filter"]),
+        (["scenarios", "--format", "yaml"], ["--format"]),
+    ],
+)
+def test_bad_flags_are_one_line_exit_2(
+    args: list[str], fragments: Sequence[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert_one_line_error(in_process(args, capsys), *fragments)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "fragments"),
+    [
+        ("syntax.toml", "server_version = \n", ["not valid TOML"]),
+        ("unknown.toml", "bogus = 1\n", ["bogus", "unknown field"]),
+        ("version.toml", 'server_version = "x"\n', ["server_version", "'x'"]),
+        (
+            "roles.toml",
+            '[[security.users]]\nname = "a"\npassword = "b"\nroles = ["admin"]\n',
+            ["roles", "'admin'"],
+        ),
+        ("cube.toml", '[[cubes]]\nname = "c"\ntable = "nope"\n', ["'nope'"]),
+        ("broken.json", "{", ["not valid JSON"]),
+        ("list.json", "[1]", ["config"]),
+    ],
+)
+def test_bad_config_files_are_one_line_exit_2(
+    tmp_path: Path,
+    name: str,
+    text: str,
+    fragments: Sequence[str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    result = in_process(["serve", "--port", "0", "--config", str(path)], capsys)
+    assert_one_line_error(result, *fragments)
+
+
+def test_mistakes_in_the_real_command(tmp_path: Path) -> None:
+    # The tables above run main() in-process (fast); these prove the real process agrees.
+    assert_one_line_error(fakeserver("serve", "--port", "http"), "--port")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('server_version = "x"\n')
+    assert_one_line_error(fakeserver("serve", "--config", str(bad)), "server_version", "bad.toml")
+
+
+class _Tripwire(Exception):
+    pass
+
+
+def test_refuses_demo_credentials_on_a_non_loopback_address(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # In-process, with FakeServer replaced: this test must never bind a public address.
+    def no_bind(*args: object, **kwargs: object) -> None:
+        raise _Tripwire(kwargs.get("host"))
+
+    monkeypatch.setattr(cli, "FakeServer", no_bind)
+    for host in ("0.0.0.0", "192.0.2.10", "example.invalid"):
+        assert cli.main(["serve", "--host", host, "--port", "0"]) == 2
+        error = capsys.readouterr().err
+        assert error.count("\n") == 1 and "demo credentials" in error
+        assert "--allow-demo-credentials" in error
+    # A demo password given by hand is still a published one.
+    assert cli.main(["serve", "--host", "0.0.0.0", "--user", "admin:passwd:ADMIN"]) == 2
+    capsys.readouterr()
+    # Opting in reaches the bind (stopped here by the tripwire), as does a private user.
+    with pytest.raises(_Tripwire, match=r"0\.0\.0\.0"):
+        cli.main(["serve", "--host", "0.0.0.0", "--allow-demo-credentials"])
+    with pytest.raises(_Tripwire):
+        cli.main(["serve", "--host", "0.0.0.0", "--user", "ops:long-secret:ADMIN"])
+
+
+def test_refusal_runs_in_the_real_command_before_any_bind() -> None:
+    # The ready-file mistake is checked after the refusal and before the bind: if the
+    # refusal ever regressed, this still fails (differently) without binding anything.
+    result = fakeserver(
+        "serve", "--host", "0.0.0.0", "--port", "0", "--ready-file", "/no/such/dir/ready.json"
+    )
+    assert_one_line_error(result, "--host", "demo credentials", "--allow-demo-credentials")
+
+
+# -- matrix and scenarios --------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_matrix_passes_with_a_filter_and_shows_progress_on_a_terminal() -> None:
+    primary, secondary = os.openpty()
+    command = [sys.executable, "-m", "fakeserver", "matrix", "--filter", "basic"]
+    command += ["--filter", "LOCAL,FAILURE"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=secondary, env=ENV)
+    os.close(secondary)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(primary, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(primary)
+    assert process.stdout is not None
+    with process.stdout:
+        stdout = process.stdout.read().decode("utf-8")
+    assert process.wait(timeout=TIMEOUT) == 0, stdout
+    lines = stdout.strip().splitlines()
+    assert lines[0].split() == ["scenario", "auth", "expected", "observed", "ok"]
+    assert lines[-1] == "5 passed, 0 failed"
+    assert any(line.startswith("basic-wrong_password") and "auth error" in line for line in lines)
+    assert all(line.endswith("✓") for line in lines[1:-1])
+    assert b"[1/5] basic-admin-same_api-local_host" in seen
+    assert b"Traceback" not in seen
+    assert "[1/5]" not in stdout, "progress goes to stderr only"
+
+
+def test_matrix_exits_1_on_a_wrong_expectation(tmp_path: Path) -> None:
+    wrong = tmp_path / "expectations.json"
+    wrong.write_text(json.dumps({"bearer-admin-same_api-local_host": "MINIMAL"}))
+    result = fakeserver(
+        *("matrix", "--auth", "bearer", "--tier", "LOCAL"),
+        *("--filter", "bearer-admin-same_api-local_host", "--expectations", str(wrong)),
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.strip().splitlines()
+    row = next(line for line in lines if line.startswith("bearer-admin-same_api-local_host "))
+    assert row.split()[2:] == ["MINIMAL", "LOCAL", "✗"]
+    assert "tier LOCAL != MINIMAL" in result.stdout
+    assert lines[-1].endswith(" passed, 1 failed")
+    assert "Traceback" not in result.stderr
+
+
+def test_matrix_json(tmp_path: Path) -> None:
+    result = fakeserver("matrix", "--filter", "certificate,REMOTE", "--format", "json")
+    assert result.returncode == 0
+    data = json.loads(result.stdout)
+    assert data["failed"] == 0 and data["passed"] == len(data["results"]) > 0
+    assert {r["expected_tier"] for r in data["results"]} == {"REMOTE"}
+    assert {r["auth"] for r in data["results"]} == {"certificate"}
+    assert result.stderr.strip().endswith("passed, 0 failed"), "stdout stays pure JSON"
+
+
+def test_matrix_markdown_and_failure_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = in_process(
+        ["matrix", "--filter", "basic-unknown_user", "--format", "markdown"], capsys
+    )
+    assert result.returncode == 0
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == "| scenario | auth | expected | observed | ok | detail |"
+    assert set(lines[1]) == {"|", "-"}
+    assert lines[2].startswith("| basic-unknown_user | basic | auth error | auth error | ✓ |")
+    assert lines[-1] == "1 passed, 0 failed"
+
+    wrong = tmp_path / "expectations.json"
+    wrong.write_text(json.dumps({"basic-wrong_password": "LOCAL"}))
+    args = ["matrix", "--filter", "basic-wrong_password", "--format", "json"]
+    result = in_process([*args, "--expectations", str(wrong)], capsys)
+    assert result.returncode == 1
+    (row,) = json.loads(result.stdout)["results"]
+    assert row["ok"] is False and row["observed_error"] == "AuthenticationError"
+    assert row["expected_tier"] == "LOCAL" and row["observed_tier"] is None
+
+
+def test_scenarios_json_lists_every_scenario() -> None:
+    result = fakeserver("scenarios", "--format", "json")
+    assert result.returncode == 0
+    listed = json.loads(result.stdout)["scenarios"]
+    assert [s["name"] for s in listed] == [s.name for s in scenarios.matrix()]
+    local = next(s for s in listed if s["name"] == "basic-admin-same_api-local_host")
+    assert local["conditions"] == dict.fromkeys(scenarios.KEYS, True)
+    assert local["expected_tier"] == "LOCAL" and "security" in local["expected_capabilities"]
+    failure = next(s for s in listed if s["name"] == "bearer-unknown_ca")
+    assert failure["expected_tier"] is None and failure["expected_error"] == "tls"
+
+
+def test_scenarios_table_and_markdown(capsys: pytest.CaptureFixture[str]) -> None:
+    table = in_process(["scenarios", "--filter", "basic-user-same_api-local_host"], capsys).stdout
+    header, row = table.splitlines()[:2]
+    assert header.split()[:3] == ["scenario", "auth", "transport"] and "a b c d e f" in header
+    expected = ["basic-user-same_api-local_host", "basic", "http", "✓", "·", "✓", "✓", "✓", "✓"]
+    assert row.split() == [*expected, "READ_ONLY"]
+    assert re.search(r"^\d+ scenarios; conditions as set up: a secured", table, re.MULTILINE)
+
+    args = ["scenarios", "--filter", "NO_SECURITY_MANAGEMENT", "--format", "markdown"]
+    lines = in_process(args, capsys).stdout.splitlines()
+    assert lines[0].startswith("| scenario | auth | transport | a b c d e f | expected |")
+    rows = [line for line in lines[2:] if line.startswith("| ")]
+    assert rows and all("| NO_SECURITY_MANAGEMENT |" in line for line in rows)
+
+
+def test_bare_command_prints_usage_and_exits_2() -> None:
+    bare = fakeserver()
+    assert bare.returncode == 2 and "usage:" in bare.stderr and "Traceback" not in bare.stderr
+
+
+def test_help_lists_every_command_and_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    top = in_process(["--help"], capsys)
+    assert top.returncode == 0
+    for command in ("serve", "matrix", "scenarios"):
+        assert command in top.stdout
+    serve_help = in_process(["serve", "--help"], capsys).stdout
+    flags = "--host --port --server-version --python-api-version --not-exposed --remote-host "
+    flags += "--unsecured --user --token --tls --client-certificate --seed --config --cert-dir "
+    flags += "--ready-file --allow-demo-credentials -v"
+    for flag in flags.split():
+        assert flag in serve_help, flag
+    assert "--expectations" not in in_process(["matrix", "--help"], capsys).stdout, "test-only"

@@ -1,0 +1,254 @@
+"""CSV loads end to end: local paths under the file roots, cloud objects, new tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import client
+from fakeserver import FakeServer, ServerConfig
+from fakeserver.routes import ATOTI_PATH
+
+from .datasets import ADMIN_AUTH, BASE, raw
+
+HEADER = "id,desk,qty,price,day\n"
+
+
+@pytest.fixture
+def roots(tmp_path: Path) -> tuple[Path, Path]:
+    """(root the server may read, a sibling it may not) with a CSV in each."""
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    (root / "ok.csv").write_text(HEADER + "10,R,1,1.0,2024-02-01\n")
+    (outside / "secret.csv").write_text(HEADER + "66,S,6,6.0,2024-06-06\n")
+    return root, outside
+
+
+def start(config: ServerConfig) -> tuple[FakeServer, client.Session]:
+    server = FakeServer(config)
+    server.start()
+    return server, client.Session.connect(server.url, authentication=ADMIN_AUTH)
+
+
+@pytest.fixture
+def local(roots: tuple[Path, Path]) -> Iterator[tuple[FakeServer, client.Session]]:
+    server, session = start(BASE.replace(file_roots=(str(roots[0]),)))
+    with server, session:
+        yield server, session
+
+
+def ids(server: FakeServer, table: str = "trades") -> list[int]:
+    with server.state.lock:
+        return [row[0] for row in server.state.tables[table].rows()]
+
+
+def test_a_file_under_the_roots_loads(local: tuple[FakeServer, client.Session],
+                                      roots: tuple[Path, Path]) -> None:
+    server, session = local
+    assert session.tables["trades"].load_csv(roots[0] / "ok.csv") == 1
+    assert ids(server) == [1, 2, 3, 10]
+
+
+def test_relative_paths_are_resolved_by_the_client(
+    local: tuple[FakeServer, client.Session], roots: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server, session = local
+    monkeypatch.chdir(roots[0])
+    assert session.tables["trades"].load_csv("ok.csv") == 1
+    assert server.log[-1][0].get_json()["source"] == str(roots[0] / "ok.csv")
+
+
+@pytest.mark.parametrize(
+    ("where", "status", "message"),
+    [
+        ("root/../outside/secret.csv", 403, "uses '..': refused"),
+        ("outside/secret.csv", 403, "is outside the server's file roots"),
+        ("root/link.csv", 403, "is outside the server's file roots"),
+        ("root/missing.csv", 404, "no such file on the server"),
+    ],
+)
+def test_paths_that_escape_the_roots_are_refused(
+    local: tuple[FakeServer, client.Session], roots: tuple[Path, Path],
+    where: str, status: int, message: str,
+) -> None:
+    server, session = local
+    os.symlink(roots[1] / "secret.csv", roots[0] / "link.csv")
+    path = f"{roots[0].parent}/{where}"  # not normalised: `..` must reach the server as is
+    response = raw("POST", server.url + ATOTI_PATH + "/tables/trades/load",
+                   json={"format": "csv", "source": path}, auth=("admin", "admin-pass"))
+    assert response.status_code == status and message in response.json()["error"]
+    assert ids(server) == [1, 2, 3]
+    with pytest.raises(client.ServerError) as caught:
+        session.tables["trades"].load_csv(path)
+    assert caught.value.status in (403, 404)
+    assert ids(server) == [1, 2, 3]
+
+
+def test_a_remote_target_cannot_see_the_clients_files(roots: tuple[Path, Path]) -> None:
+    config = BASE.replace(host="remote", file_roots=(str(roots[0]),))
+    server, session = start(config)
+    with server, session:
+        # The client refuses first (load.file needs the same host)...
+        with pytest.raises(client.LiveExtensionUnavailableError, match="same_host"):
+            session.tables["trades"].load_csv(roots[0] / "ok.csv")
+        # ...and the server would not have read it anyway, file there or not.
+        url = server.url + ATOTI_PATH + "/tables/trades/load"
+        answers = [
+            raw("POST", url, json={"source": str(roots[0] / name)}, auth=("admin", "admin-pass"))
+            for name in ("ok.csv", "missing.csv")
+        ]
+        assert [a.status_code for a in answers] == [404, 404]
+        assert [a.json()["error"].replace("missing", "ok") for a in answers] == [
+            f"cannot load {str(roots[0] / 'ok.csv')!r}: no such file on the server"
+        ] * 2
+        assert ids(server) == [1, 2, 3]
+
+
+def test_default_roots_are_the_temp_dir_and_the_working_directory(tmp_path: Path) -> None:
+    server, session = start(BASE)
+    with server, session:
+        (tmp_path / "t.csv").write_text(HEADER + "11,T,1,1.0,\n")
+        assert session.tables["trades"].load_csv(tmp_path / "t.csv") == 1
+        with pytest.raises(client.ServerError, match="outside the server's file roots"):
+            session.tables["trades"].load_csv("/etc/hostname")
+
+
+def test_cloud_objects_load_on_any_host() -> None:
+    server, session = start(BASE.replace(host="remote"))
+    with server, session:
+        table = session.tables["trades"]
+        assert table.load_csv("s3://bucket/more.csv") == 1
+        assert table.load_csv("az://container/more.csv") == 1
+        with pytest.raises(client.ServerError, match="no such cloud object") as caught:
+            table.load_csv("gs://bucket/nope.csv")
+        assert caught.value.status == 404
+        assert ids(server) == [1, 2, 3, 4, 6]
+
+
+def test_unsupported_sources_fail_before_sending(local: tuple[FakeServer, client.Session]) -> None:
+    server, session = local
+    table = session.tables["trades"]
+    before = len(server.log)
+    for url in ("http://example.com/x.csv", "ftp://host/x.csv"):
+        with pytest.raises(ValueError, match="local path or an s3://"):
+            table.load_csv(url)
+        with pytest.raises(ValueError, match="local path or an s3://"):
+            session.read_csv(url, table_name="x")
+    assert len(server.log) == before
+
+
+def test_bad_csv_stores_nothing(local: tuple[FakeServer, client.Session], tmp_path: Path,
+                                roots: tuple[Path, Path]) -> None:
+    server, session = local
+    bad = roots[0] / "bad.csv"
+    bad.write_text(HEADER + "20,A,1,1.0,2024-01-01\n21,B,many,1.0,2024-01-01\n")
+    with pytest.raises(client.ServerError) as caught:
+        session.tables["trades"].load_csv(bad)
+    assert caught.value.status == 400
+    assert caught.value.message == (
+        "table 'trades', row 1 (CSV line 3), column 'qty': 'many' is not an int"
+    )
+    assert ids(server) == [1, 2, 3]
+    with pytest.raises(client.ServerError, match="no column 'colour'"):
+        bad.write_text("id,colour\n1,red\n")
+        session.tables["trades"].load_csv(bad)
+
+
+def test_options_reach_the_parser(local: tuple[FakeServer, client.Session],
+                                  roots: tuple[Path, Path]) -> None:
+    server, session = local
+    path = roots[0] / "semi.csv"
+    path.write_text('30;"Desk; with separator";3;3.0;2024-03-03\n')
+    assert session.tables["trades"].load_csv(path, separator=";", header=False) == 1
+    with server.state.lock:
+        assert server.state.tables["trades"].rows()[-1] == (
+            30, "Desk; with separator", 3, 3.0, dt.date(2024, 3, 3)
+        )
+
+
+def test_read_csv_creates_a_typed_table(local: tuple[FakeServer, client.Session],
+                                        roots: tuple[Path, Path]) -> None:
+    _, session = local
+    path = roots[0] / "new.csv"
+    path.write_text("code,n,at,flag,note\nA,1,2024-01-01T10:00:00,true,\nB,2,2024-01-02T10:00:00,"
+                    "false,x\nA,3,2024-01-03T10:00:00,true,y\n")
+    table = session.read_csv(path, table_name="codes", keys=["code"],
+                             data_types={"n": "double"})
+    assert dict(table.data_types) == {"code": "String", "n": "double", "at": "LocalDateTime",
+                                      "flag": "boolean", "note": "String"}
+    assert table.keys == ("code",)
+    assert table.head().rows == [("A", 3.0, dt.datetime(2024, 1, 3, 10), True, "y"),
+                                 ("B", 2.0, dt.datetime(2024, 1, 2, 10), False, "x")]
+    assert "codes" in session.tables
+    with pytest.raises(client.ServerError, match="a table named 'codes' already exists"):
+        session.read_csv(path, table_name="codes")
+
+
+def test_a_failed_read_csv_creates_no_table(local: tuple[FakeServer, client.Session],
+                                            roots: tuple[Path, Path]) -> None:
+    server, session = local
+    path = roots[0] / "new.csv"
+    path.write_text("a,b\n1,x\n2,y\n")
+    for kwargs, message in [
+        ({"data_types": {"b": "int"}}, "column 'b': 'x' is not an int"),
+        ({"data_types": {"c": "int"}}, "create.types: the CSV has no column 'c'"),
+        ({"keys": ["z"]}, "key 'z' is not a column"),
+    ]:
+        with pytest.raises(client.ServerError, match=message):
+            session.read_csv(path, table_name="fresh", **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(client.ServerError, match="no such cloud object"):
+        session.read_csv("s3://bucket/none.csv", table_name="fresh")
+    assert "fresh" not in session.tables and "fresh" not in server.state.tables
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({"format": "parquet", "source": "s3://bucket/more.csv"}, 400, "only 'csv'"),
+        ({"source": "s3://bucket/more.csv", "options": {"quote": "'"}}, 400,
+         "options.quote: unknown option"),
+        ({"source": "s3://bucket/more.csv", "create": []}, 400, "create must be"),
+        ({"source": 3}, 400, "source must be a local path"),
+        ({"source": "s3://bucket/more.csv", "options": {"encoding": "nope"}}, 400,
+         "options.encoding: unknown encoding 'nope'"),
+        ({"source": "s3://bucket/more.csv", "options": {"header": 1}}, 400,
+         "options.header: must be a bool"),
+    ],
+)
+def test_bad_load_bodies_store_nothing(body: dict[str, object], status: int, message: str) -> None:
+    with FakeServer(BASE) as server:
+        response = raw("POST", server.url + ATOTI_PATH + "/tables/trades/load", json=body,
+                       auth=("admin", "admin-pass"))
+        assert response.status_code == status
+        assert message in response.json()["error"]
+        assert ids(server) == [1, 2, 3]
+
+
+def test_loading_into_a_missing_table_is_a_404(tmp_path: Path) -> None:
+    with FakeServer(BASE) as server:
+        missing = raw("POST", server.url + ATOTI_PATH + "/tables/ghost/load",
+                      json={"source": "s3://bucket/more.csv"}, auth=("admin", "admin-pass"))
+        assert missing.status_code == 404 and "no table named 'ghost'" in missing.json()["error"]
+        assert "ghost" not in server.state.tables
+
+
+def test_undecodable_files_and_encodings(local: tuple[FakeServer, client.Session],
+                                         roots: tuple[Path, Path]) -> None:
+    server, _ = local
+    path = roots[0] / "latin.csv"
+    path.write_bytes((HEADER + "12,Caf\xe9,1,1.0,\n").encode("latin-1"))
+    url = server.url + ATOTI_PATH + "/tables/trades/load"
+    auth = ("admin", "admin-pass")
+    utf8 = raw("POST", url, json={"source": str(path)}, auth=auth)
+    assert utf8.status_code == 400 and "is not utf-8 text" in utf8.json()["error"]
+    latin = raw("POST", url, json={"source": str(path), "options": {"encoding": "latin-1"}},
+                auth=auth)
+    assert latin.status_code == 200
+    with server.state.lock:
+        assert server.state.tables["trades"].rows()[-1][1] == "Café"
