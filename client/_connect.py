@@ -126,6 +126,7 @@ class Session:
     _certificate_authority: str | None
     _pivot_path: str
     _atoti_path: str | None
+    _answered: bool = False  # any answer yet: tells a refused handshake from a dropped request
 
     def __init__(self) -> None:  # use Session.connect()
         raise TypeError("use Session.connect(url, ...)")
@@ -275,9 +276,13 @@ class Session:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TimeoutException:
-            raise TimeoutError(f"{self.url}{path} did not answer in time") from None
+            limit = self._http.timeout.read
+            raise TimeoutError(
+                f"{method} {self.url}{path} got no answer within {limit} s (timeout=)"
+            ) from None
         except httpx.TransportError as error:
-            raise self._transport_error(error, path) from None
+            raise self._transport_error(error, method, path) from None
+        self._answered = True
         if response.is_success:
             return response
         message, where = _error_message(response)
@@ -289,7 +294,7 @@ class Session:
             raise ProtocolError(f"{path} not found on {self.url}: not an Atoti server?")
         raise ServerError(response.status_code, message, where)
 
-    def _transport_error(self, error: httpx.TransportError, path: str) -> ClientError:
+    def _transport_error(self, error: httpx.TransportError, method: str, path: str) -> ClientError:
         cause: BaseException | None = error
         while cause is not None and not isinstance(cause, ssl.SSLError):
             cause = cause.__cause__ or cause.__context__
@@ -304,11 +309,16 @@ class Session:
                 "(authentication=ClientCertificate(...))"
             )
             return TlsError(f"TLS with {self.url} failed ({cause.reason or cause}){hint}")
-        closed = isinstance(error, (httpx.RemoteProtocolError, httpx.ReadError))
-        if self.url.startswith("https:") and closed:
+        closed = isinstance(error, httpx.RemoteProtocolError | httpx.ReadError)
+        if closed and self.url.startswith("https:") and not self._answered:
+            # TLS 1.3 reports a refused client certificate only at the first read.
             return TlsError(
-                f"{self.url} closed the TLS connection during {path}: "
+                f"{self.url} closed the TLS connection before any answer: "
                 "it may have refused the client certificate"
+            )
+        if closed:
+            return ConnectFailedError(
+                f"{self.url} closed the connection without answering {method} {path}"
             )
         return ConnectFailedError(f"cannot reach {self.url}{path}: {error or type(error).__name__}")
 
@@ -377,8 +387,13 @@ class Session:
     # -- capabilities beyond the handshake (SPEC §3.2) ----------------------------------
 
     def _call(
-        self, capability: Capability, method: str, route: str, *,
-        api: Literal["atoti", "pivot"] = "atoti", **kwargs: Any,
+        self,
+        capability: Capability,
+        method: str,
+        route: str,
+        *,
+        api: Literal["atoti", "pivot"] = "atoti",
+        **kwargs: Any,
     ) -> httpx.Response:
         """One request on behalf of ``capability``: refused before sending when not allowed."""
         self._require(capability)
@@ -434,7 +449,11 @@ class Session:
         """A new table loaded from a CSV: a local path (``load.file``) or cloud URL."""
         load_source(source)  # an unsupported URL scheme fails before anything else
         return read_csv(
-            self, source, table_name=table_name, keys=keys, data_types=data_types,
+            self,
+            source,
+            table_name=table_name,
+            keys=keys,
+            data_types=data_types,
             separator=separator,
         )
 

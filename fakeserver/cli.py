@@ -35,6 +35,7 @@ from . import scenarios as _scenarios
 from .config import (
     DEFAULT_PYTHON_API_VERSION,
     DEFAULT_SERVER_VERSION,
+    Fault,
     SecurityConfig,
     ServerConfig,
     TlsConfig,
@@ -139,6 +140,39 @@ def _token(text: str) -> tuple[str, str]:
     return token, user
 
 
+_FAULT_NUMBERS = {
+    "delay": float,
+    "delay_max": float,
+    "status": int,
+    "times": int,
+    "probability": float,
+}
+
+
+def _fault(text: str) -> Fault:
+    """``KIND[:PATH][:KEY=VALUE,...]``, e.g. ``error:*/ping:status=503,times=1``."""
+    kind, _, rest = text.partition(":")
+    path, _, options = rest.partition(":")
+    if "=" in path:  # KIND:KEY=VALUE with no path
+        path, options = "", path
+    fields: dict[str, Any] = {"kind": kind, "path": path or "*"}
+    for option in filter(None, (o.strip() for o in options.split(","))):
+        key, equals, value = option.partition("=")
+        if not equals or key not in {*_FAULT_NUMBERS, "method", "message"}:
+            raise argparse.ArgumentTypeError(
+                f"{option!r}: expected KEY=VALUE with KEY one of "
+                f"{', '.join(sorted({*_FAULT_NUMBERS, 'method', 'message'}))}"
+            )
+        try:
+            fields[key] = _FAULT_NUMBERS.get(key, str)(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{key}: {value!r} is not a number") from None
+    try:
+        return Fault(**fields)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _load_base(args: argparse.Namespace) -> ServerConfig:
     if args.config is None:
         return demo_config()
@@ -196,6 +230,8 @@ def _build_config(args: argparse.Namespace) -> ServerConfig:
     security = _security(args, config)
     if security is not config.security:
         config = config.replace(security=security)
+    if args.faults:
+        config = config.replace(faults=(*config.faults, *args.faults))
     if args.tls or args.client_certificate is not None:
         current = config.tls.client_certificate if config.tls is not None else "none"
         config = config.replace(tls=TlsConfig(args.client_certificate or current))
@@ -300,6 +336,18 @@ def _write_ready_file(path: str, data: dict[str, Any]) -> None:
         raise
 
 
+def _describe_fault(fault: Fault) -> str:
+    what = {
+        "latency": f"+{fault.delay}s" + (f"..{fault.delay_max}s" if fault.delay_max else ""),
+        "error": f"answer {fault.status}",
+        "drop": "drop the connection",
+    }[fault.kind]
+    when = "always" if fault.times is None else f"{fault.times}x"
+    if fault.probability < 1:
+        when += f", p={fault.probability}"
+    return f"{fault.method or '*'} {fault.path}: {what} ({when})"
+
+
 def _summary(
     server: FakeServer, config: ServerConfig, issued: _Issued | None, out: IO[str]
 ) -> None:
@@ -340,6 +388,8 @@ def _summary(
         line("tables", ", ".join(described))
     if config.cubes:
         line("cubes", ", ".join(f"{c.name} (on {c.table})" for c in config.cubes))
+    for index, fault in enumerate(config.faults):
+        line("faults" if index == 0 else "", _describe_fault(fault))
     if config.tls is None:
         line("tls", "off")
     else:
@@ -916,6 +966,17 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="where to write the CA and a client certificate per user "
         "(default: a fresh temp dir, removed at stop)",
+    )
+    faults = serve.add_argument_group("faults (to test a client's retries and timeouts)")
+    faults.add_argument(
+        "--fault",
+        dest="faults",
+        action="append",
+        type=_fault,
+        metavar="KIND[:PATH][:KEY=VALUE,...]",
+        help="inject a fault (repeatable): latency (delay=, delay_max=), error (status=, "
+        "message=) or drop; PATH is a glob (default *); times= and probability= limit it; "
+        "e.g. --fault error:*/ping:status=503,times=1 --fault latency:*:delay=0.2,delay_max=1",
     )
     run = serve.add_argument_group("running")
     run.add_argument(

@@ -553,3 +553,40 @@ def test_help_lists_every_command_and_flag(capsys: pytest.CaptureFixture[str]) -
     for flag in flags.split():
         assert flag in serve_help, flag
     assert "--expectations" not in in_process(["matrix", "--help"], capsys).stdout, "test-only"
+
+
+def test_fault_flags_build_faults() -> None:
+    from fakeserver.config import Fault
+
+    assert cli._fault("error:*/ping:status=502,times=1") == Fault(
+        "error", "*/ping", status=502, times=1
+    )
+    assert cli._fault("latency:*:delay=0.2,delay_max=1") == Fault(
+        "latency", "*", delay=0.2, delay_max=1.0
+    )
+    assert cli._fault("drop") == Fault("drop", "*")
+    assert cli._fault("error:probability=0.5") == Fault("error", "*", probability=0.5)
+
+
+@pytest.mark.parametrize(
+    ("flag", "message"),
+    [
+        ("explode:*", "kind"),
+        ("error:*:status=200", "status"),
+        ("error:*:status=abc", "not a number"),
+        ("latency:*:speed=2", "expected KEY=VALUE"),
+    ],
+)
+def test_bad_fault_flags_are_one_line(
+    flag: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert_one_line_error(in_process(["serve", "--fault", flag], capsys), message)
+
+
+def test_serve_with_a_fault_answers_it(tmp_path: Path) -> None:
+    with serve(tmp_path, "--unsecured", "--fault", "error:*/ping:status=503,times=1") as served:
+        ping = served.url + "/activeviam/pivot/rest/v9/ping"
+        assert httpx.get(ping).status_code == 503
+        assert httpx.get(ping).text == "pong"
+        assert served.stop() == 0
+    assert "*/ping: answer 503 (1x)" in served.stdout

@@ -209,3 +209,45 @@ def test_members_of_the_starting_process_are_refused(open_server: FakeServer) ->
 def test_session_cannot_be_built_directly() -> None:
     with pytest.raises(TypeError, match="connect"):
         client.Session()
+
+
+def test_a_dropped_request_is_a_clear_error_not_a_hang() -> None:
+    from fakeserver.config import Fault
+
+    config = ServerConfig(faults=(Fault("drop", path="*/ping", times=1),))
+    with FakeServer(config) as server:
+        with pytest.raises(
+            client.ConnectFailedError, match="closed the connection without answering GET"
+        ):
+            client.Session.connect(server.url, timeout=5)
+        with client.Session.connect(server.url) as session:  # the fault fired once
+            assert session.tier is Tier.READ_ONLY
+
+
+def test_a_dropped_request_over_https_after_the_handshake_is_not_a_tls_error() -> None:
+    from fakeserver import TlsConfig
+    from fakeserver.config import Fault
+
+    config = ServerConfig(tls=TlsConfig(), faults=(Fault("drop", path="*/ping"),))
+    with FakeServer(config) as server:
+        with pytest.raises(client.ConnectFailedError) as caught:
+            client.Session.connect(server.url, certificate_authority=server.ca_path)
+        assert not isinstance(caught.value, client.TlsError)
+        assert "without answering GET" in str(caught.value)
+
+
+def test_timeouts_are_finite_and_configurable() -> None:
+    from fakeserver.config import Fault
+
+    config = ServerConfig(faults=(Fault("latency", path="/versions/rest", delay=30),))
+    with FakeServer(config) as server:
+        with pytest.raises(client.TimeoutError, match=r"within 0.3 s"):
+            client.Session.connect(server.url, timeout=0.3)
+    assert client.Session.connect.__kwdefaults__["timeout"] == 10.0
+
+
+def test_non_json_error_bodies_still_give_a_message(open_server: FakeServer) -> None:
+    open_server.expect_request("/versions/rest").respond_with_data("upstream exploded", status=502)
+    with pytest.raises(client.ServerError) as caught:
+        client.Session.connect(open_server.url)
+    assert caught.value.status == 502 and caught.value.message == "upstream exploded"

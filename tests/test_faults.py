@@ -24,7 +24,11 @@ def test_error_once_then_the_emulation_answers() -> None:
         response = httpx.get(server.url + PING)
         assert response.status_code == 503
         assert response.headers["content-type"] == "application/json"
-        assert response.json() == {"error": "fault injected by fakeserver", "path": PING, "status": 503}
+        assert response.json() == {
+            "error": "fault injected by fakeserver",
+            "path": PING,
+            "status": 503,
+        }
         assert statuses(server, PING, 3) == [200, 200, 200]
         assert httpx.get(server.url + "/versions/rest").status_code == 200, "other paths untouched"
         server.reset()  # the count starts again
@@ -52,8 +56,14 @@ def test_probability_is_seeded_and_replays() -> None:
 
 
 def test_latency_fixed_and_bounded() -> None:
-    faults = (Fault("latency", path="*/ping", delay=0.2), Fault("latency", path="/versions/rest", delay=0.05, delay_max=0.1))
-    with FakeServer(ServerConfig(faults=faults)) as server, httpx.Client(base_url=server.url) as http:
+    faults = (
+        Fault("latency", path="*/ping", delay=0.2),
+        Fault("latency", path="/versions/rest", delay=0.05, delay_max=0.1),
+    )
+    with (
+        FakeServer(ServerConfig(faults=faults)) as server,
+        httpx.Client(base_url=server.url) as http,
+    ):
         started = time.perf_counter()
         assert http.get(PING).text == "pong"
         assert time.perf_counter() - started >= 0.2  # a lower bound: sleeping is never shorter
@@ -79,17 +89,25 @@ def test_drop_closes_without_an_answer_and_the_server_survives() -> None:
 def test_stop_cuts_pending_delays_short() -> None:
     import threading
 
+    baseline = threading.active_count()
     server = FakeServer(ServerConfig(faults=(Fault("latency", path="*", delay=30),)))
     server.start()
-    worker = threading.Thread(
-        target=lambda: pytest.raises(httpx.HTTPError, httpx.get, server.url + PING, timeout=60),
-        daemon=True,
-    )
-    worker.start()
+    outcome: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            httpx.get(server.url + PING, timeout=60)
+        except httpx.HTTPError as error:
+            outcome.append(error)
+
+    client_thread = threading.Thread(target=call)
+    client_thread.start()
     time.sleep(0.2)  # let the request reach its delay
     server.stop()
-    worker.join(timeout=10)
-    assert not worker.is_alive(), "the delayed request ended when the server stopped"
+    client_thread.join(timeout=10)
+    assert outcome, "the delayed request failed when the server stopped"
+    # The server's own worker ended too, rather than sleeping on in the background.
+    assert threading.active_count() == baseline
 
 
 @pytest.mark.parametrize(
