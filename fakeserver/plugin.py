@@ -1,45 +1,245 @@
-"""pytest plugin (entry point ``pytest11``): fixtures only, all prefixed ``fake_``."""
+"""pytest plugin (entry point ``pytest11``): fixtures and hooks only, every name prefixed ``fake_``.
+
+The decisions live in :mod:`fakeserver.plugin_support` (precedence, markers, scenario
+parameters, summary) and :mod:`fakeserver.pool` (per-session servers and CA). Session-scoped
+state is per process, hence per xdist worker: servers bind ephemeral ports and files go under
+the worker's own ``tmp_path_factory`` directory.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from .config import ServerConfig
+from .plugin_support import (
+    VERSION_SETTINGS,
+    FixtureConfigError,
+    ScenarioKey,
+    ScenarioTally,
+    ServerFactory,
+    Versions,
+    config_fields,
+    expectation_report,
+    resolve_versions,
+    scenario_filter,
+    scenario_for,
+    scenario_keys,
+    scenario_properties,
+    server_config,
+)
+from .pool import CertificateAuthority, ServerPool
+from .scenarios import LiveScenario
 from .server import FakeServer
+
+_VERSIONS = pytest.StashKey[Versions]()
+
+
+# -- options, markers, collection -----------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("fakeserver", "fake Atoti target (fakeserver)")
+    for setting in VERSION_SETTINGS:
+        what = setting.field.replace("_", " ")
+        group.addoption(
+            setting.option,
+            dest=setting.ini,
+            default=None,
+            metavar="VERSION",
+            help=f"{what} the fake_* fixtures emulate (default: env {setting.env}, "
+            f"ini {setting.ini}, then {setting.default})",
+        )
+        parser.addini(
+            setting.ini,
+            f"{what} the fake_* fixtures emulate (overridden by env {setting.env} "
+            f"and {setting.option})",
+        )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "fake_server(**fields): ServerConfig fields for the fake_server fixture"
+        "markers",
+        "fake_server(config=None, **fields): ServerConfig (fields) of the fake_server fixture; "
+        "a closer mark wins field by field",
     )
+    config.addinivalue_line(
+        "markers",
+        "fake_scenarios(tiers=None, auth=None, server_version=None, python_api_version=None): "
+        "the matrix scenarios fake_scenario runs over",
+    )
+    try:
+        config.stash[_VERSIONS] = resolve_versions(
+            {s.option: config.getoption(s.ini) for s in VERSION_SETTINGS},
+            os.environ,
+            {s.ini: str(config.getini(s.ini) or "") for s in VERSION_SETTINGS},
+        )
+    except FixtureConfigError as error:
+        raise pytest.UsageError(str(error)) from None
+    if not hasattr(config, "workerinput"):  # xdist workers report to the controller
+        config.pluginmanager.register(_ScenarioSummary(), "fakeserver-scenario-summary")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"fakeserver: {config.stash[_VERSIONS].describe()}"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "fake_scenario" not in metafunc.fixturenames:
+        return
+    marks = reversed(list(metafunc.definition.iter_markers("fake_scenarios")))
+    try:
+        chosen = scenario_filter((m.args, m.kwargs) for m in marks)
+    except FixtureConfigError as error:
+        pytest.fail(f"{metafunc.definition.nodeid}: {error}", pytrace=False)
+    keys = scenario_keys(metafunc.config.stash[_VERSIONS], chosen)
+    metafunc.parametrize("fake_scenario", keys, ids=[k.name for k in keys], indirect=True)
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    # Set at collection so that even a run that errors in setup is counted, under xdist too.
+    callspec = getattr(item, "callspec", None)
+    key = callspec.params.get("fake_scenario") if callspec is not None else None
+    if isinstance(key, ScenarioKey):
+        item.user_properties.extend(scenario_properties(key))
+
+
+class _ScenarioSummary:
+    """Hooks of the terminal summary; on the xdist controller they see every worker's reports."""
+
+    def __init__(self) -> None:
+        self.tally = ScenarioTally()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.tally.record(report.nodeid, report.when, report.outcome, report.user_properties)
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        lines = self.tally.lines()
+        if lines:
+            terminalreporter.write_sep("=", "fakeserver scenarios")
+            for line in lines:
+                terminalreporter.write_line(line)
+
+
+# -- fixtures -------------------------------------------------------------------------------
+
+
+def _fail_on_problems(servers: list[FakeServer]) -> None:
+    report = expectation_report(servers)
+    if report:  # pytrace=False: the report is the whole story, the plugin's frames are noise
+        pytest.fail(report, pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def fake_certificate_authority(tmp_path_factory: pytest.TempPathFactory) -> CertificateAuthority:
+    """The session's CA: it signs every TLS server of these fixtures (trust ``.path``)."""
+    return CertificateAuthority(tmp_path_factory.mktemp("fakeserver-ca"))
+
+
+@pytest.fixture(scope="session")
+def fake_client_certificate(
+    fake_certificate_authority: CertificateAuthority,
+) -> Callable[[str], tuple[str, str]]:
+    """``issue(user) -> (cert_path, key_path)`` under the session CA: a client certificate
+    every fixture server with ``TlsConfig(client_certificate=...)`` accepts."""
+    return fake_certificate_authority.client_certificate
+
+
+@pytest.fixture(scope="session")
+def fake_server_pool(
+    fake_certificate_authority: CertificateAuthority,
+) -> Iterator[ServerPool]:
+    """Running servers reused, reset, from test to test (``fake_server``, ``fake_scenario``)."""
+    pool = ServerPool(certificate_authority=fake_certificate_authority)
+    yield pool
+    pool.close()
 
 
 @pytest.fixture
-def fake_server_factory() -> Iterator[Callable[..., FakeServer]]:
-    """``factory(config=None, **fields) -> FakeServer``; every server is stopped at teardown."""
-    started: list[FakeServer] = []
-
-    def factory(config: ServerConfig | None = None, **fields: Any) -> FakeServer:
-        base = config if config is not None else ServerConfig()
-        server = FakeServer(base.replace(**fields) if fields else base)
-        server.start()
-        started.append(server)
-        return server
-
-    yield factory
-    for server in started:
-        if server.is_running():
-            server.stop()
+def fake_server_config(request: pytest.FixtureRequest) -> ServerConfig:
+    """The config ``fake_server`` runs: ``fake_server`` marks over the session's versions."""
+    marks = reversed(list(request.node.iter_markers("fake_server")))
+    try:
+        return server_config(
+            request.config.stash[_VERSIONS].fields(), ((m.args, m.kwargs) for m in marks)
+        )
+    except FixtureConfigError as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 @pytest.fixture
 def fake_server(
-    request: pytest.FixtureRequest, fake_server_factory: Callable[..., FakeServer]
-) -> FakeServer:
-    """A running FakeServer configured by ``@pytest.mark.fake_server(**fields)``."""
-    marker = request.node.get_closest_marker("fake_server")
-    fields = dict(marker.kwargs) if marker else {}
-    return fake_server_factory(ServerConfig.from_mapping(fields) if fields else None)
+    fake_server_config: ServerConfig, fake_server_pool: ServerPool
+) -> Iterator[FakeServer]:
+    """A running FakeServer of ``@pytest.mark.fake_server(...)``, at its baseline.
+
+    Expectation problems (handler errors, oneshot/ordered expectations never requested)
+    fail the test at teardown.
+    """
+    server = fake_server_pool.acquire(fake_server_config)
+    try:
+        yield server
+        _fail_on_problems([server])
+    finally:
+        fake_server_pool.release(server)
+
+
+@pytest.fixture
+def fake_server_factory(
+    request: pytest.FixtureRequest, fake_certificate_authority: CertificateAuthority
+) -> Iterator[ServerFactory]:
+    """``factory(config=None, **fields) -> FakeServer``, started; all stopped at teardown.
+
+    Without ``config`` the session's versions are the base; ``fields`` (ServerConfig
+    fields, plain data accepted) apply on top. Expectation problems fail the test.
+    """
+    defaults = request.config.stash[_VERSIONS].fields()
+    started: list[FakeServer] = []
+
+    def factory(config: ServerConfig | None = None, **fields: Any) -> FakeServer:
+        base = config_fields(config) if config is not None else defaults
+        chosen = config if config is not None and not fields else None
+        if chosen is None:
+            chosen = ServerConfig.from_mapping({**base, **fields})
+        ca = fake_certificate_authority.ca if chosen.tls is not None else None
+        server = FakeServer(chosen, certificate_authority=ca)
+        server.start()
+        started.append(server)
+        return server
+
+    try:
+        yield factory
+        _fail_on_problems(started)
+    finally:
+        errors: list[Exception] = []
+        for server in started:  # every one, even if stopping another fails
+            try:
+                if server.is_running():
+                    server.stop()
+            except Exception as error:
+                errors.append(error)
+        if errors:
+            raise errors[0]
+
+
+@pytest.fixture
+def fake_scenario(
+    request: pytest.FixtureRequest, fake_server_pool: ServerPool
+) -> Iterator[LiveScenario]:
+    """One scenario of the matrix with its server running; the test runs once per scenario.
+
+    Filter with ``@pytest.mark.fake_scenarios(tiers=[...], auth=[...])``.
+    """
+    key = getattr(request, "param", None)
+    if not isinstance(key, ScenarioKey):
+        pytest.fail("fake_scenario is parametrized by the fakeserver plugin only", pytrace=False)
+    scenario = scenario_for(key)
+    server = fake_server_pool.acquire(scenario.config)
+    try:
+        yield scenario.attach(server)
+        _fail_on_problems([server])
+    finally:
+        fake_server_pool.release(server)

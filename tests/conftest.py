@@ -31,3 +31,7 @@ def mtls_server() -> Iterator[FakeServer]:
     config = ServerConfig(security=SECURITY, tls=TlsConfig(client_certificate="optional"))
     with FakeServer(config) as server:
         yield server
+
+
+# pytester runs downstream test files against the installed plugin (tests/test_plugin.py).
+pytest_plugins = ["pytester"]

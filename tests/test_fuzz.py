@@ -39,8 +39,9 @@ def paths(draw: st.DrawFn) -> str:
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -56,8 +57,22 @@ def bodies(draw: st.DrawFn) -> bytes:
             for key in draw(
                 st.lists(
                     st.sampled_from(
-                        ["name", "columns", "keys", "rows", "conditions", "fields", "source",
-                         "format", "options", "table", "mdx", "context", "branch", "timeout"]
+                        [
+                            "name",
+                            "columns",
+                            "keys",
+                            "rows",
+                            "conditions",
+                            "fields",
+                            "source",
+                            "format",
+                            "options",
+                            "table",
+                            "mdx",
+                            "context",
+                            "branch",
+                            "timeout",
+                        ]
                     ),
                     max_size=5,
                 )
@@ -69,8 +84,10 @@ def bodies(draw: st.DrawFn) -> bytes:
     return b""
 
 
-def check(response: Any, method: str) -> None:
-    assert response.status_code < 500, response.get_data()
+def check(response: Any, method: str, path: str) -> None:
+    # 501 is py4j/configuration's documented answer to an admin (SPEC §4.4), nothing else's.
+    allowed_5xx = {501} if path.rstrip("/").endswith("/py4j/configuration") else set()
+    assert response.status_code < 500 or response.status_code in allowed_5xx, response.get_data()
     if response.status_code >= 400 and method != "HEAD":
         assert response.headers["Content-Type"] == "application/json"
         payload = json.loads(response.get_data())
@@ -93,16 +110,22 @@ def targets() -> dict[str, FakeServer]:
         server.stop()
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     target=st.sampled_from(["secured", "unsecured"]),
     method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]),
     path=paths(),
     query=st.dictionaries(st.sampled_from(["pageSize", "x", ""]), st.text(max_size=8), max_size=2),
     authorization=st.one_of(
-        st.none(), st.just(ADMIN), st.text(max_size=30).filter(lambda t: "\n" not in t and "\r" not in t)
+        st.none(),
+        st.just(ADMIN),
+        st.text(max_size=30).filter(lambda t: "\n" not in t and "\r" not in t),
     ),
-    content_type=st.sampled_from(["application/json", "text/plain", "", "application/json; charset=latin-1"]),
+    content_type=st.sampled_from(
+        ["application/json", "text/plain", "", "application/json; charset=latin-1"]
+    ),
     body=bodies(),
 )
 def test_no_input_breaks_the_server(
@@ -125,10 +148,13 @@ def test_no_input_breaks_the_server(
     # server's parsing, not the test helper's. PEP 3333: bytes decoded as latin-1.
     environ["PATH_INFO"] = path.encode("utf-8").decode("latin-1")
     response = Response.from_app(server.wsgi_app, environ)
-    check(response, method)
+    check(response, method, path)
     server.reset()  # writes from one example must not shape the next
 
 
 def test_the_server_still_answers_after_fuzzing(targets: dict[str, FakeServer]) -> None:
     for server in targets.values():
-        assert httpx.get(server.url + PIVOT_PATH + "/ping", headers={"Authorization": ADMIN}).text == "pong"
+        assert (
+            httpx.get(server.url + PIVOT_PATH + "/ping", headers={"Authorization": ADMIN}).text
+            == "pong"
+        )
