@@ -53,7 +53,9 @@ def server() -> FakeServer:
         yield running  # type: ignore[misc]
 
 
-def send(server: FakeServer, method: str, path: str, authorization: bytes | None) -> tuple[int, bytes, str]:
+def send(
+    server: FakeServer, method: str, path: str, authorization: bytes | None
+) -> tuple[int, bytes, str]:
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     try:
         conn.putrequest(method, path)
@@ -80,7 +82,9 @@ def assert_error(status: int, body: bytes, content_type: str, expected: int, pat
 
 @pytest.mark.parametrize("identity", list(BAD_IDENTITIES))
 @pytest.mark.parametrize(("route", "method"), CASES, ids=[f"{m}-{r.endpoint}" for r, m in CASES])
-def test_bad_identities_get_401(server: FakeServer, route: Route, method: str, identity: str) -> None:
+def test_bad_identities_get_401(
+    server: FakeServer, route: Route, method: str, identity: str
+) -> None:
     path = concrete(route.path)
     status, body, content_type = send(server, method, path, BAD_IDENTITIES[identity])
     assert_error(status, body, content_type, 401, path)
@@ -89,8 +93,12 @@ def test_bad_identities_get_401(server: FakeServer, route: Route, method: str, i
 ADMIN_CASES = [(r, m) for r, m in CASES if r.access.value == "admin"]
 
 
-@pytest.mark.parametrize(("route", "method"), ADMIN_CASES, ids=[f"{m}-{r.endpoint}" for r, m in ADMIN_CASES])
-def test_plain_users_get_403_on_live_extension_routes(server: FakeServer, route: Route, method: str) -> None:
+@pytest.mark.parametrize(
+    ("route", "method"), ADMIN_CASES, ids=[f"{m}-{r.endpoint}" for r, m in ADMIN_CASES]
+)
+def test_plain_users_get_403_on_live_extension_routes(
+    server: FakeServer, route: Route, method: str
+) -> None:
     path = concrete(route.path)
     for header in (f"Basic {b64(b'user:user-pass')}".encode(), b"Bearer user-token"):
         status, body, content_type = send(server, method, path, header)

@@ -176,5 +176,7 @@ def test_client_certificates_outside_their_validity_are_refused(
         with pytest.raises((httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError)):
             http.get(mtls_server.url + PIVOT_PATH + "/ping")
     # The same CA's valid certificate still works: the refusal was about validity.
-    with httpx.Client(verify=context(mtls_server.ca_path, mtls_server.client_certificate("admin"))) as http:
+    with httpx.Client(
+        verify=context(mtls_server.ca_path, mtls_server.client_certificate("admin"))
+    ) as http:
         assert http.get(mtls_server.url + PIVOT_PATH + "/ping").text == "pong"
