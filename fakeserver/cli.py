@@ -399,7 +399,7 @@ def _summary(
         for index, (name, (cert, key)) in enumerate(issued.certificates.items()):
             line("certs" if index == 0 else "", f"{name}: {cert} {key}")
         if not _is_loopback(server.host):
-            line("note", "the server certificate names only 127.0.0.1, localhost and ::1")
+            line("note", "the server certificate names " + ", ".join(server.certificate_names))
     example = _try_command(server.url, config, issued)
     if example:
         line("try", example)

@@ -145,10 +145,20 @@ class FakeServer(HTTPServer):
         if self.is_running():
             raise HTTPServerError("Server is already running")
         if self.config.tls is not None and self._tls is None:
-            self._tls = ServerTls(self.config.tls, ca=self.certificate_authority)
+            self._tls = ServerTls(
+                self.config.tls, ca=self.certificate_authority, bind_host=self.host
+            )
             self.ssl_context = self._tls.context
         self.emulation.faults.reset()  # a stop() cut its delays short; start afresh
-        self._start_engine()
+        try:
+            self._start_engine()
+        except BaseException:
+            # A failed bind must not leave the CA and its key behind in the temp dir.
+            if self._tls is not None:
+                self._tls.close()
+                self._tls = None
+                self.ssl_context = None
+            raise
 
     def _start_engine(self) -> None:
         self._engine = KeepAliveServer(
@@ -206,6 +216,11 @@ class FakeServer(HTTPServer):
     @property
     def url(self) -> str:
         return self.url_for("/").rstrip("/")
+
+    @property
+    def certificate_names(self) -> tuple[str, ...]:
+        """The names (SANs) of the server certificate; empty over plain HTTP."""
+        return tuple(self._tls.server_names) if self._tls is not None else ()
 
     @property
     def ca_path(self) -> str | None:

@@ -7,6 +7,7 @@ it stops, and no key is ever committed: trustme mints everything in milliseconds
 from __future__ import annotations
 
 import shutil
+import socket
 import ssl
 import tempfile
 from pathlib import Path
@@ -29,13 +30,20 @@ _VERIFY_MODES = {
 class ServerTls:
     """The TLS material of one server: its CA, its SSL context, its issued files."""
 
-    def __init__(self, config: TlsConfig, *, ca: trustme.CA | None = None) -> None:
+    def __init__(
+        self, config: TlsConfig, *, ca: trustme.CA | None = None, bind_host: str = "127.0.0.1"
+    ) -> None:
         self.config = config
         self.ca = ca or trustme.CA(organization_name="fakeserver")
         self._dir = Path(tempfile.mkdtemp(prefix="fakeserver-tls-"))
         self.ca_path = str(self._dir / "ca.pem")
         self.ca.cert_pem.write_to_path(self.ca_path)
-        leaf = self.ca.issue_cert("127.0.0.1", "localhost", "::1")
+        self.server_names = _server_names(bind_host)
+        try:
+            leaf = self.ca.issue_cert(*self.server_names)
+        except ValueError:  # a host name that is not a valid DNS name: loopback only
+            self.server_names = self.server_names[:3]
+            leaf = self.ca.issue_cert(*self.server_names)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         leaf.configure_cert(context)
         context.verify_mode = _VERIFY_MODES[config.client_certificate]
@@ -49,6 +57,17 @@ class ServerTls:
 
     def close(self) -> None:
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def _server_names(bind_host: str) -> list[str]:
+    """Loopback names always; a server bound elsewhere also names its address and host."""
+    names = ["127.0.0.1", "localhost", "::1"]
+    host = bind_host.strip("[]")
+    if host in ("0.0.0.0", "::", ""):
+        names.append(socket.gethostname())
+    elif host not in names:
+        names.append(host)
+    return names
 
 
 def issue_client_files(ca: trustme.CA, user: str, directory: Path) -> tuple[str, str]:

@@ -180,3 +180,32 @@ def test_client_certificates_outside_their_validity_are_refused(
         verify=context(mtls_server.ca_path, mtls_server.client_certificate("admin"))
     ) as http:
         assert http.get(mtls_server.url + PIVOT_PATH + "/ping").text == "pong"
+
+
+def test_certificate_names_cover_loopback_and_a_specific_bind_host() -> None:
+    from fakeserver.tls import _server_names
+
+    assert _server_names("127.0.0.1") == ["127.0.0.1", "localhost", "::1"]
+    assert _server_names("192.0.2.7")[-1] == "192.0.2.7"  # never bound: names only
+    assert len(_server_names("0.0.0.0")) == 4
+    with FakeServer(ServerConfig(tls=TlsConfig())) as server:
+        assert server.certificate_names == ("127.0.0.1", "localhost", "::1")
+    with FakeServer() as plain:
+        assert plain.certificate_names == ()
+
+
+def test_a_failed_bind_leaves_no_key_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        server = FakeServer(ServerConfig(tls=TlsConfig()), port=taken.getsockname()[1])
+        with pytest.raises(OSError):
+            server.start()
+    assert list(tmp_path.iterdir()) == []
+    assert not server.is_running()
