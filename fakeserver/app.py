@@ -15,6 +15,7 @@ from werkzeug.wrappers import Request, Response
 
 from client import HostIdentity
 
+from . import mdx as _mdx  # noqa: F401 - registers the MDX route
 from .errors import FakeHTTPError, error_response
 from .faults import FaultInjector
 from .host import reported_host

@@ -41,8 +41,8 @@ from .tls import issue_client_files
 
 __all__ = [
     "AUTH_MODES",
-    "KEYS",
     "CAPABILITY_TABLE",
+    "KEYS",
     "TIERS",
     "TIER_RULES",
     "Cell",
@@ -54,6 +54,7 @@ __all__ = [
     "expected_conditions",
     "expected_tier",
     "matrix",
+    "select",
 ]
 
 AuthMode = Literal["basic", "bearer", "certificate"]

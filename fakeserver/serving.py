@@ -45,7 +45,7 @@ def _reason(status: int) -> bytes:
         return b""
 
 
-class DropConnection(Exception):  # noqa: N818 - an instruction, not an error
+class DropConnection(Exception):
     """Raised by the app to close the connection without answering (a fault, on purpose)."""
 
 
