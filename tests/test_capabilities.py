@@ -665,8 +665,10 @@ def test_concurrent_writers_lose_no_rows() -> None:
 
 
 def test_the_readme_tour_runs() -> None:
-    tour = Path(__file__).resolve().parent.parent / "docs" / "readme-issue3.md"
-    blocks = re.findall(r"```python\n(.*?)```", tour.read_text(encoding="utf-8"), re.S)
+    tour = Path(__file__).resolve().parent.parent / "README.md"
+    section = tour.read_text(encoding="utf-8").split("## Capabilities per tier", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
     assert len(blocks) >= 3
     namespace: dict[str, Any] = {}
     try:

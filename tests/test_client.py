@@ -251,3 +251,16 @@ def test_non_json_error_bodies_still_give_a_message(open_server: FakeServer) -> 
     with pytest.raises(client.ServerError) as caught:
         client.Session.connect(open_server.url)
     assert caught.value.status == 502 and caught.value.message == "upstream exploded"
+
+
+def test_the_readme_example_of_the_tiers_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The six conditions and the five tiers", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    exec(compile(block, "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "same_host=False" in out
+    assert "load.file is not available: this session is REMOTE because same_host (d)" in out

@@ -1,7 +1,7 @@
 """The pytest plugin, through real downstream test files run by ``pytester``.
 
 The README examples are not copied here: they are read from the "Use it in your project"
-section (README.md once merged, docs/readme-issue4.md until then) and run as written.
+section of README.md and run as written.
 """
 
 from __future__ import annotations
@@ -39,12 +39,10 @@ def _no_version_from_outside(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def readme_section() -> str:
-    for candidate in (ROOT / "README.md", ROOT / "docs" / "readme-issue4.md"):
-        text = candidate.read_text(encoding="utf-8") if candidate.exists() else ""
-        if SECTION in text:
-            section = text.split(SECTION, 1)[1]
-            return re.split(r"\n## ", section, maxsplit=1)[0]
-    raise AssertionError(f"no {SECTION!r} section in README.md or docs/readme-issue4.md")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert SECTION in text, f"no {SECTION!r} section in README.md"
+    section = text.split(SECTION, 1)[1]
+    return re.split(r"\n## ", section, maxsplit=1)[0]
 
 
 def readme_blocks() -> tuple[dict[str, str], dict[str, list[str]]]:
