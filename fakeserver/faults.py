@@ -59,8 +59,8 @@ class FaultInjector:
                     delay += self._random.uniform(fault.delay, high)
                 elif action is None:
                     action = fault
-        if delay:
-            self._wake.wait(delay)
+        if delay and self._wake.wait(delay):
+            raise DropConnection  # the server is stopping: no answer, as a real one gives none
         if action is None:
             return
         if action.kind == "drop":
