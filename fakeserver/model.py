@@ -867,8 +867,12 @@ class Cube:
             if hierarchies
             else []
         )
-        measures = [_measure(COUNT_MEASURE, "#,###")] + [
-            _measure(f"{c.name}.SUM", "#,###.##")
+        # Atoti's own formatters (``Measure.formatter``): INT[...] for whole numbers.
+        measures = [_measure(COUNT_MEASURE, "INT[#,###]")] + [
+            _measure(
+                f"{c.name}.SUM",
+                "DOUBLE[#,###.00]" if c.type in ("float", "double") else "INT[#,###]",
+            )
             for c in table.columns
             if c.type in NUMERIC_TYPES and c.name not in table.keys
         ]

@@ -569,4 +569,6 @@ def test_any_csv_loads_or_is_a_data_error(text: str) -> None:
     except DataError as error:
         assert error.status == 400
         return
-    assert set(types) == {"a", "b"} and len(rows) <= text.count("\n") + 1
+    # A lone "\r" ends a record too, as in the csv module.
+    records = len(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    assert set(types) == {"a", "b"} and len(rows) <= records
