@@ -36,7 +36,6 @@ from ._tables import (
     Table,
     Tables,
     TableSchema,
-    load_source,
     read_csv,
     to_wire,
 )
@@ -447,7 +446,6 @@ class Session:
         separator: str = ",",
     ) -> Table:
         """A new table loaded from a CSV: a local path (``load.file``) or cloud URL."""
-        load_source(source)  # an unsupported URL scheme fails before anything else
         return read_csv(
             self,
             source,
