@@ -22,9 +22,10 @@ from ._errors import (
 from ._host import HOST_ID_ENV, HostIdentity, host_identity
 from ._security import Credentials, IndividualRoles, Security
 from ._tables import Column, Condition, Cube, Cubes, QueryResult, Table, Tables, TableSchema
-from ._tiers import CONDITION_KEYS, LETTERS, Capability, Conditions, Tier, decide_tier
+from ._tiers import ADMIN_ROLE, CONDITION_KEYS, LETTERS, Capability, Conditions, Tier, decide_tier
 
 __all__ = [
+    "ADMIN_ROLE",
     "CONDITION_KEYS",
     "DEFAULT_PYTHON_API_VERSION",
     "DEFAULT_SERVER_VERSION",

@@ -40,6 +40,7 @@ from ._tables import (
     to_wire,
 )
 from ._tiers import (
+    ADMIN_ROLE,
     LIVE_CAPABILITIES,
     Capability,
     Conditions,
@@ -198,7 +199,7 @@ class Session:
             if user is not None:
                 self.user = user["name"]
                 self.roles = frozenset(user["roles"])
-            admin = bool(secured) and "ROLE_ADMIN" in self.roles
+            admin = bool(secured) and ADMIN_ROLE in self.roles
             self.python_api_version = descriptor["pythonApiVersion"]
             same_api = self.python_api_version == self.expected_python_api_version
             self.host = HostIdentity(descriptor["host"]["id"], descriptor["host"]["name"])
@@ -249,20 +250,24 @@ class Session:
 
     def _descriptor(self) -> dict[str, Any]:
         assert self._atoti_path is not None
-        body = self._send("GET", self._atoti_path + "/session", protocol_step=True).json()
+        response = self._send("GET", self._atoti_path + "/session", protocol_step=True)
         try:
+            body = response.json()
             if not isinstance(body["security"]["enabled"], bool):
                 raise TypeError
             user = body["user"]
             if user is not None and not (
-                isinstance(user["name"], str) and isinstance(user["roles"], list)
+                isinstance(user["name"], str)
+                and isinstance(user["roles"], list)
+                and all(isinstance(role, str) for role in user["roles"])
             ):
                 raise TypeError
-            if not isinstance(body["pythonApiVersion"], str) or not isinstance(
-                body["host"]["id"], str
+            host = body["host"]
+            if not all(
+                isinstance(v, str) for v in (body["pythonApiVersion"], host["id"], host["name"])
             ):
                 raise TypeError
-        except (KeyError, TypeError):
+        except (KeyError, TypeError, ValueError):  # ValueError: not JSON at all
             raise ProtocolError("the session descriptor is malformed") from None
         return dict(body)
 
@@ -341,7 +346,7 @@ class Session:
             return "unknown: the target is not exposed to the Atoti Python API"
         explanations = {
             "secured": "the target does not require authentication",
-            "admin": "the credentials do not grant ROLE_ADMIN",
+            "admin": f"the credentials do not grant {ADMIN_ROLE}",
             "same_python_api": (
                 f"the target was started with Atoti Python API {self.python_api_version}, "
                 f"not {self.expected_python_api_version}"
@@ -415,7 +420,7 @@ class Session:
         default_values: Mapping[str, Any] | None = None,
     ) -> Table:
         """A new empty table; types are Atoti names (``String``, ``int``, ``LocalDate``...)."""
-        self._require(Capability.CREATE_TABLE)
+        self._require(Capability.CREATE_TABLE)  # refuse before judging the arguments
         body: dict[str, Any] = {"name": name, "columns": dict(data_types), "keys": list(keys)}
         if default_values:
             body["defaultValues"] = to_wire(default_values)
@@ -424,7 +429,7 @@ class Session:
 
     def create_cube(self, table: Table | str, *, name: str | None = None) -> Cube:
         """A cube over ``table``: a hierarchy per key or String column, SUM per number."""
-        self._require(Capability.CREATE_CUBE)
+        self._require(Capability.CREATE_CUBE)  # refuse before judging the arguments
         table_name = table.name if isinstance(table, Table) else table
         body = {"table": table_name, "name": table_name if name is None else name}
         response = self._call(Capability.CREATE_CUBE, "POST", "/cubes", json=body)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 
 from ._tiers import LETTERS, Capability, Tier
@@ -36,8 +37,11 @@ class ProtocolError(ConnectFailedError):
     """The target does not answer as an Atoti server does (e.g. no usable /versions/rest)."""
 
 
-class TimeoutError(ConnectFailedError):
-    """The target did not answer within the client's timeout."""
+class TimeoutError(ConnectFailedError, builtins.TimeoutError):
+    """The target did not answer within the client's timeout.
+
+    Also the builtin ``TimeoutError``, so ``except TimeoutError`` catches it either way.
+    """
 
 
 class ServerError(ClientError):

@@ -10,6 +10,7 @@ import itertools
 from dataclasses import astuple, dataclass, fields, replace
 
 __all__ = [
+    "ADMIN_ROLE",
     "CONDITION_KEYS",
     "LETTERS",
     "LIVE_CAPABILITIES",
@@ -72,6 +73,8 @@ class Conditions:
 
 CONDITION_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Conditions))
 LETTERS: dict[str, str] = dict(zip(CONDITION_KEYS, "abcdef", strict=True))
+#: The role whose grant is condition (b).
+ADMIN_ROLE = "ROLE_ADMIN"
 
 
 def decide_tier(conditions: Conditions) -> Tier:

@@ -40,8 +40,11 @@ class Emulation:
 
     def __init__(self, state: ServerState) -> None:
         self.state = state
-        self.host: HostIdentity = reported_host(state.config.host, state.config.seed)
         self.faults = FaultInjector(state.config.faults, state.config.seed)
+
+    @property
+    def host(self) -> HostIdentity:
+        return reported_host(self.state.config.host, self.state.config.seed)
 
     def handle(self, request: Request) -> Response:
         try:

@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+# The fake emulates by default exactly what the client expects, and grants (b) with the
+# role the client looks for: one definition of each, the client's.
+from client import ADMIN_ROLE, DEFAULT_PYTHON_API_VERSION, DEFAULT_SERVER_VERSION
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
@@ -35,11 +39,12 @@ __all__ = [
     "User",
 ]
 
-DEFAULT_SERVER_VERSION = "6.1.2"
-DEFAULT_PYTHON_API_VERSION = "0.9.2"
 
 _VERSION = re.compile(r"^\d+(\.\d+){1,3}([.+-][0-9A-Za-z]+([.-][0-9A-Za-z]+)*)?$")
 _ROLE = re.compile(r"^ROLE_[A-Z0-9_]+$")
+#: RFC 7235's token68: what a bearer token may be, so the header can carry it.
+TOKEN68 = re.compile(r"^[A-Za-z0-9._~+/-]+=*$")
+
 _NAME = re.compile(r"^[^\x00-\x1f\x7f:]+$")
 _SCALAR_TYPES = (
     "String",
@@ -80,7 +85,7 @@ class User:
     """A user of a secured target; ``roles`` are Spring-style ``ROLE_*`` names."""
 
     name: str
-    password: str
+    password: str = field(repr=False)  # reprs end up in test reports and CI logs
     roles: frozenset[str] = frozenset({"ROLE_USER"})
 
     def __post_init__(self) -> None:
@@ -100,7 +105,7 @@ class User:
 
     @property
     def is_admin(self) -> bool:
-        return "ROLE_ADMIN" in self.roles
+        return ADMIN_ROLE in self.roles
 
 
 @dataclass(frozen=True)
@@ -108,7 +113,7 @@ class SecurityConfig:
     """A secured target: who may log in, and with which tokens."""
 
     users: tuple[User, ...] = ()
-    tokens: Mapping[str, str] = field(default_factory=dict)
+    tokens: Mapping[str, str] = field(default_factory=dict, repr=False)
     token_type: str = "Bearer"
 
     def __post_init__(self) -> None:
@@ -124,8 +129,12 @@ class SecurityConfig:
             raise _fail("security.tokens", "must map token -> user name")
         for token, owner in self.tokens.items():
             # Never echo a token: config errors end up in logs and CI output.
-            if not isinstance(token, str) or not token or any(c.isspace() for c in token):
-                raise _fail("security.tokens", "a token must be a non-empty string without spaces")
+            if not isinstance(token, str) or not TOKEN68.match(token):
+                raise _fail(
+                    "security.tokens",
+                    "a token must be non-empty and use only letters, digits and -._~+/ "
+                    "(then '=' padding), as an Authorization header carries it",
+                )
             if owner not in names:
                 raise _fail("security.tokens", f"a token points at unknown user {owner!r}")
         token_type = self.token_type

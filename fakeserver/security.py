@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from werkzeug.datastructures import Authorization
 from werkzeug.wrappers import Request
 
+from client import ADMIN_ROLE
+
+from .config import TOKEN68
 from .errors import FakeHTTPError
 from .serving import PEER_CERTIFICATE_KEY
 from .state import ServerState
@@ -30,7 +33,6 @@ __all__ = [
 ]
 
 REALM = "fakeserver"
-ADMIN_ROLE = "ROLE_ADMIN"
 AUTHENTICATION_REQUIRED = "Full authentication is required to access this resource"
 BAD_CREDENTIALS = "Bad credentials"
 LIVE_EXTENSION_UNSECURED = "live extension requires a secured target"
@@ -77,7 +79,6 @@ def _same(given: str, expected: str | None) -> bool:
 
 
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
-_TOKEN68 = re.compile(r"^[A-Za-z0-9._~+/-]+=*$")
 
 
 def _parsed_authorization(request: Request, header: str) -> Authorization | None:
@@ -87,7 +88,7 @@ def _parsed_authorization(request: Request, header: str) -> Authorization | None
     raises on non-ASCII; a real server refuses both, so the fake does too.
     """
     scheme, _, payload = header.partition(" ")
-    if not scheme or not _TOKEN68.match(payload):
+    if not scheme or not TOKEN68.match(payload):
         return None
     if scheme.lower() == "basic":
         try:

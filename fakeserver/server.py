@@ -119,8 +119,12 @@ class FakeServer(HTTPServer):
         host: str = "127.0.0.1",
         port: int = 0,
         certificate_authority: Any = None,
+        log_limit: int | None = None,
     ) -> None:
         super().__init__(host=host, port=port, threaded=True)
+        #: Keep only the newest ``log_limit`` entries of ``log`` (None: all, as
+        #: pytest-httpserver does) so a long-running server's memory stays flat.
+        self.log_limit = log_limit
         self.config = config if config is not None else ServerConfig()
         self.state = ServerState(self.config)
         self.emulation = Emulation(self.state)
@@ -203,10 +207,13 @@ class FakeServer(HTTPServer):
         As with a real target, what connected sessions changed is lost; the CA and the
         client certificates already issued stay valid.
         """
-        if self._engine is not None:
-            self.emulation.faults.interrupt()
-            self._engine.stop()
-            self._engine = None
+        if self._engine is None:  # stopped (its TLS files are gone): a plain start
+            self.state.reset()
+            self.start()
+            return
+        self.emulation.faults.interrupt()
+        self._engine.stop()
+        self._engine = None
         self.state.reset()
         self.emulation.faults.reset()
         self._start_engine()
@@ -323,6 +330,9 @@ class FakeServer(HTTPServer):
             with self._busy:
                 self._in_flight -= 1
                 self._busy.notify_all()
+                excess = len(self.log) - self.log_limit if self.log_limit is not None else 0
+                if excess > 0:
+                    del self.log[:excess]
 
     def _logged_application(self, request: Request) -> Response:
         if not request_log.isEnabledFor(logging.INFO):

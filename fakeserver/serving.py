@@ -19,6 +19,7 @@ import socket
 import ssl
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -36,6 +37,24 @@ PEER_CERTIFICATE_KEY = "fakeserver.peer_certificate"
 
 _RECV = 65536
 _MAX_HEADER_BYTES = 64 * 1024
+
+
+def _linger_close(sock: socket.socket) -> None:
+    """Half-close, then read a little of what the peer still sends before closing.
+
+    Closing with unread data makes the kernel send a reset, which can reach the client
+    before the answer just written and destroy it.
+    """
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(0.5)
+        deadline = time.monotonic() + 1.0
+        received = 0
+        while time.monotonic() < deadline and received < 1024 * 1024:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            received += len(chunk)
 
 
 def _reason(status: int) -> bytes:
@@ -114,8 +133,9 @@ class KeepAliveServer:
             # shutdown() wakes a worker blocked in recv() at once.
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
+        deadline = time.monotonic() + 2.0  # one budget for all, not 2 s per stuck worker
         for worker in workers:
-            worker.join(timeout=2.0)
+            worker.join(timeout=max(0.0, deadline - time.monotonic()))
         self._listener.close()
         self._wake_r.close()
         self._wake_w.close()
@@ -135,6 +155,8 @@ class KeepAliveServer:
                     except OSError:
                         if self._stopping:
                             return
+                        # e.g. EMFILE: the listener stays readable, so pause, don't spin.
+                        time.sleep(0.05)
                         continue
                     self._spawn(conn, address)
 
@@ -163,11 +185,18 @@ class KeepAliveServer:
                 # The handshake runs here, not in the accept loop, so a client that
                 # connects and says nothing only holds its own thread until the timeout.
                 raw.settimeout(self.handshake_timeout)
-                sock = self.ssl_context.wrap_socket(raw, server_side=True)
+                tls = self.ssl_context.wrap_socket(
+                    raw, server_side=True, do_handshake_on_connect=False
+                )
+                sock = tls
+                # Registered before the handshake: stop() must be able to wake it.
                 with self._lock:
                     self._connections.discard(raw)
-                    self._connections.add(sock)
-                peer_der = sock.getpeercert(binary_form=True)
+                    self._connections.add(tls)
+                    if self._stopping:
+                        return
+                tls.do_handshake()
+                peer_der = tls.getpeercert(binary_form=True)
             sock.settimeout(self.idle_timeout)
             self._converse(sock, address, peer_der)
         except (OSError, ssl.SSLError, h11.ProtocolError):
@@ -192,7 +221,8 @@ class KeepAliveServer:
                 except _BodyTooLarge:
                     limit = self.max_body_size
                     self._send_error(conn, sock, 413, f"request body exceeds {limit} bytes", event)
-                    return  # the unread body makes the stream unusable: close it
+                    _linger_close(sock)  # the unread body makes the stream unusable
+                    return
                 status, headers, payload = self._call_app(event, body, address, peer_der)
             except DropConnection:
                 return
@@ -200,7 +230,7 @@ class KeepAliveServer:
                 if conn.our_state in (h11.IDLE, h11.SEND_RESPONSE):
                     self._send_error(conn, sock, error.error_status_hint, "malformed request", None)
                 return
-            if event.method == b"HEAD":
+            if event.method == b"HEAD" or status in (204, 304):
                 payload = b""
             sock.sendall(
                 conn.send(h11.Response(status_code=status, headers=headers, reason=_reason(status)))
@@ -228,6 +258,8 @@ class KeepAliveServer:
         for name, value in request.headers:
             if name == b"content-length" and int(value) > self.max_body_size:
                 raise _BodyTooLarge
+        if conn.they_are_waiting_for_100_continue:
+            sock.sendall(conn.send(h11.InformationalResponse(status_code=100, headers=[])))
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -273,19 +305,20 @@ class KeepAliveServer:
             text = value.decode("latin-1")
             if name == b"content-type":
                 environ["CONTENT_TYPE"] = text
-            elif name == b"content-length":
-                environ["CONTENT_LENGTH"] = text
+            elif name in (b"content-length", b"transfer-encoding"):
+                continue  # the body is already whole: CONTENT_LENGTH below says how long
             else:
                 key = "HTTP_" + name.decode("ascii").upper().replace("-", "_")
                 environ[key] = f"{environ[key]},{text}" if key in environ else text
-        if "CONTENT_LENGTH" not in environ:
-            environ["CONTENT_LENGTH"] = str(len(body))
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ["wsgi.input_terminated"] = True
         return environ
 
     def _call_app(
         self, request: h11.Request, body: bytes, address: Any, peer_der: bytes | None
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         captured: dict[str, Any] = {}
+        head = request.method == b"HEAD"
 
         def start_response(
             status: str, headers: list[tuple[str, str]], exc_info: Any = None
@@ -303,10 +336,18 @@ class KeepAliveServer:
                 if close is not None:
                     close()
             status = captured["status"]
+            if status < 200:
+                raise ValueError(f"the app answered {status}, an interim status")
+            # HEAD keeps the length GET would send (RFC 9110); everything else is measured.
+            dropped = (
+                ("transfer-encoding", "connection")
+                if head
+                else ("content-length", "transfer-encoding", "connection")
+            )
             headers = [
                 (k.encode("latin-1"), v.encode("latin-1"))
                 for k, v in captured["headers"]
-                if k.lower() not in ("content-length", "transfer-encoding", "connection")
+                if k.lower() not in dropped
             ]
         except DropConnection:
             raise
@@ -319,7 +360,8 @@ class KeepAliveServer:
                 [(b"content-type", ERROR_CONTENT_TYPE.encode())],
                 error_body(500, "internal error in the fake server", path),
             )
-        headers.append((b"content-length", str(len(payload)).encode()))
+        if status not in (204, 304) and not head:
+            headers.append((b"content-length", str(len(payload)).encode()))
         return status, headers, payload
 
     def _send_error(

@@ -6,10 +6,12 @@ it stops, and no key is ever committed: trustme mints everything in milliseconds
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import ssl
 import tempfile
+import threading
 from pathlib import Path
 
 import trustme
@@ -50,10 +52,19 @@ class ServerTls:
         if config.client_certificate != "none":
             self.ca.configure_trust(context)
         self.context = context
+        self._issued: dict[str, tuple[str, str]] = {}
+        self._lock = threading.Lock()
 
     def issue_client_certificate(self, user: str) -> tuple[str, str]:
-        """(cert_path, key_path) of a certificate for ``user`` under this server's CA."""
-        return issue_client_files(self.ca, user, self._dir)
+        """(cert_path, key_path) of a certificate for ``user`` under this server's CA.
+
+        Issued once per user and server: a pooled server asked for the same user by test
+        after test hands out the same two files instead of piling up new ones.
+        """
+        with self._lock:
+            if user not in self._issued:
+                self._issued[user] = issue_client_files(self.ca, user, self._dir)
+            return self._issued[user]
 
     def close(self) -> None:
         shutil.rmtree(self._dir, ignore_errors=True)
@@ -77,9 +88,12 @@ def issue_client_files(ca: trustme.CA, user: str, directory: Path) -> tuple[str,
     except ValueError:
         # Not a valid DNS name (e.g. "user_1"): the CN alone carries the user.
         leaf = ca.issue_cert("client.fakeserver.invalid", common_name=user)
-    stem = "".join(c if c.isalnum() else "_" for c in user) or "user"
-    cert_path = directory / f"client-{stem}-{id(leaf):x}.pem"
-    key_path = directory / f"client-{stem}-{id(leaf):x}.key"
+    stem = "".join(c if c.isalnum() else "_" for c in user)[:40] or "user"
+    # mkstemp: a name no other certificate can have, unlike one derived from the user.
+    handle, cert_name = tempfile.mkstemp(prefix=f"client-{stem}-", suffix=".pem", dir=directory)
+    os.close(handle)
+    cert_path = Path(cert_name)
+    key_path = cert_path.with_suffix(".key")
     leaf.cert_chain_pems[0].write_to_path(str(cert_path))
     leaf.private_key_pem.write_to_path(str(key_path))
     return str(cert_path), str(key_path)

@@ -264,3 +264,34 @@ def test_the_readme_example_of_the_tiers_runs(capsys: pytest.CaptureFixture[str]
     out = capsys.readouterr().out
     assert "same_host=False" in out
     assert "load.file is not available: this session is REMOTE because same_host (d)" in out
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "not json",
+        descriptor(host={"id": "x"}),
+        descriptor(user={"name": "admin", "roles": [1, 2]}),
+        descriptor(security={"enabled": "yes"}),
+        descriptor(pythonApiVersion=None),
+    ],
+    ids=["not_json", "no_host_name", "roles_not_strings", "enabled_not_bool", "no_version"],
+)
+def test_every_malformed_descriptor_is_a_protocol_error(
+    open_server: FakeServer, answer: Any
+) -> None:
+    open_server.expect_request(VERSIONS).respond_with_json(versions_body())
+    open_server.expect_request("/elsewhere/pivot/ping").respond_with_data("pong")
+    if isinstance(answer, str):
+        open_server.expect_request("/elsewhere/atoti/session").respond_with_data(answer)
+    else:
+        open_server.expect_request("/elsewhere/atoti/session").respond_with_json(answer)
+    with pytest.raises(client.ProtocolError, match="descriptor"):
+        client.Session.connect(open_server.url)
+
+
+def test_client_timeout_is_also_the_builtin() -> None:
+    import builtins
+
+    assert issubclass(client.TimeoutError, builtins.TimeoutError)
+    assert issubclass(client.TimeoutError, client.ConnectFailedError)

@@ -149,3 +149,35 @@ def test_missing_and_invalid_json_files(tmp_path: Path) -> None:
     bad.write_text("[1, 2]")
     with pytest.raises(ValueError, match="config"):
         ServerConfig.from_json(bad)
+
+
+def test_secrets_stay_out_of_reprs() -> None:
+    config = ServerConfig(
+        security=SecurityConfig(users=(User("alice", "pa55word"),), tokens={"t0k3n": "alice"})
+    )
+    text = repr(config)
+    assert "alice" in text
+    assert "pa55word" not in text and "t0k3n" not in text
+
+
+@pytest.mark.parametrize("token", ["tok@en!", "abc=def", "a b", ""])
+def test_tokens_a_header_cannot_carry_are_refused(token: str) -> None:
+    with pytest.raises(ValueError, match=r"security\.tokens") as caught:
+        SecurityConfig(users=(User("a", "p"),), tokens={token: "a"})
+    assert token not in str(caught.value) or not token
+
+
+def test_every_accepted_token_authenticates() -> None:
+    import httpx
+
+    from fakeserver import FakeServer
+
+    tokens = {"abc.def-ghi_jkl~mno+pqr/stu==": "a", "Zz09": "a"}
+    config = ServerConfig(security=SecurityConfig(users=(User("a", "p"),), tokens=tokens))
+    with FakeServer(config) as server:
+        for token in tokens:
+            response = httpx.get(
+                server.url + "/activeviam/pivot/rest/v9/ping",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert response.text == "pong", token

@@ -207,3 +207,15 @@ def test_scheme_is_case_insensitive_as_on_the_real_server(secured_server: FakeSe
     assert httpx.get(secured_server.url + PIVOT_PATH + "/ping", headers=lower).text == "pong"
     bearer = {"Authorization": "bearer admin-token"}
     assert httpx.get(secured_server.url + PIVOT_PATH + "/ping", headers=bearer).text == "pong"
+
+
+def test_a_running_server_follows_the_host_id_override(
+    open_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import client
+
+    monkeypatch.setenv(client.HOST_ID_ENV, "changed-while-running")
+    body = httpx.get(open_server.url + ATOTI_PATH + "/session").json()
+    assert body["host"]["id"] == "changed-while-running"
+    with client.Session.connect(open_server.url) as session:
+        assert session.conditions.same_host is True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import ssl
@@ -187,3 +188,117 @@ def test_ipv6_loopback_when_available() -> None:
         assert httpx.get(server.url + PIVOT_PATH + "/ping").text == "pong"
     finally:
         server.stop()
+
+
+def test_chunked_bodies_reach_the_app() -> None:
+    from .conftest import SECURITY
+
+    with FakeServer(ServerConfig(security=SECURITY)) as server:
+        auth = base64.b64encode(b"admin:admin-pass").decode()
+        body = json.dumps({"name": "chunky", "columns": {"id": "int"}, "keys": ["id"]}).encode()
+        half = len(body) // 2
+        request = (
+            "POST /atoti/rest/v1/tables HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Authorization: Basic {auth}\r\nTransfer-Encoding: chunked\r\n\r\n"
+        ).encode()
+        for part in (body[:half], body[half:]):
+            request += f"{len(part):x}\r\n".encode() + part + b"\r\n"
+        request += b"0\r\n\r\n"
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            sock.sendall(request)
+            status, _, payload = read_response(sock.makefile("rb"))
+        assert status == 201, payload
+        tables = httpx.get(
+            server.url + "/atoti/rest/v1/tables", headers={"Authorization": f"Basic {auth}"}
+        )
+        assert "chunky" in tables.json()
+
+
+def test_expect_100_continue_is_answered(open_server: FakeServer) -> None:
+    body = b'{"ignored": true}'
+    head = (
+        f"POST {PIVOT_PATH}/ping HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n"
+        "Expect: 100-continue\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", open_server.port), timeout=5) as sock:
+        sock.sendall(head)
+        stream = sock.makefile("rb")
+        assert stream.readline().startswith(b"HTTP/1.1 100")
+        assert stream.readline() == b"\r\n"
+        sock.sendall(body)
+        assert read_response(stream)[0] == 405
+
+
+def test_head_keeps_the_length_of_get_and_204_has_none(open_server: FakeServer) -> None:
+    get = httpx.get(open_server.url + "/versions/rest")
+    head = httpx.head(open_server.url + "/versions/rest")
+    assert head.headers["content-length"] == get.headers["content-length"] != "0"
+    assert head.content == b""
+    open_server.expect_request("/nothing").respond_with_data("", status=204)
+    with socket.create_connection(("127.0.0.1", open_server.port), timeout=5) as sock:
+        sock.sendall(
+            b"GET /nothing HTTP/1.1\r\nHost: x\r\n\r\nGET /versions/rest HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+        stream = sock.makefile("rb")
+        status, headers, payload = read_response(stream)
+        assert (status, payload) == (204, b"") and "content-length" not in headers
+        assert read_response(stream)[0] == 200  # the stream is still in step
+
+
+def test_an_interim_status_from_an_expectation_is_a_json_500(open_server: FakeServer) -> None:
+    open_server.expect_request("/weird").respond_with_data("", status=101)
+    response = httpx.get(open_server.url + "/weird")
+    assert response.status_code == 500 and response.json()["status"] == 500
+    assert httpx.get(open_server.url + PIVOT_PATH + "/ping").text == "pong"
+
+
+def test_stop_wakes_a_client_stuck_in_the_tls_handshake() -> None:
+    before = threading.active_count()
+    server = FakeServer(ServerConfig(tls=TlsConfig()))
+    server.start()
+    silent = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+    try:
+        for _ in range(200):  # until its worker exists (no sleep-and-hope)
+            if any(t.name == "fakeserver-conn" for t in threading.enumerate()):
+                break
+            threading.Event().wait(0.01)
+        server.stop()
+        assert not any(t.name == "fakeserver-conn" for t in threading.enumerate())
+        assert threading.active_count() == before
+    finally:
+        silent.close()
+
+
+def test_restart_of_a_stopped_tls_server_stays_https() -> None:
+    server = FakeServer(ServerConfig(tls=TlsConfig()))
+    server.start()
+    url = server.url
+    server.stop()
+    server.restart()
+    try:
+        assert server.url.startswith("https://") and server.ca_path is not None
+        ctx = ssl.create_default_context(cafile=server.ca_path)
+        assert httpx.get(server.url + PIVOT_PATH + "/ping", verify=ctx).text == "pong"
+        assert server.url.split(":")[0] == url.split(":")[0]
+    finally:
+        server.stop()
+
+
+def test_a_413_survives_a_client_that_keeps_sending() -> None:
+    with FakeServer(ServerConfig(max_body_size=4096)) as server:
+        head = b"POST /versions/rest HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\n"
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            sock.sendall(head + b"x" * 100_000)  # far more than the limit, already in flight
+            status, _, payload = read_response(sock.makefile("rb"))
+        assert status == 413 and json.loads(payload)["status"] == 413
+
+
+def test_log_limit_keeps_the_newest_entries() -> None:
+    with FakeServer(log_limit=3) as server, httpx.Client(base_url=server.url) as http:
+        for index in range(10):
+            http.get(f"/nope/{index}")
+        assert [request.path for request, _ in server.log] == ["/nope/7", "/nope/8", "/nope/9"]
+    with FakeServer() as unlimited, httpx.Client(base_url=unlimited.url) as http:
+        for index in range(10):
+            http.get(f"/nope/{index}")
+        assert len(unlimited.log) == 10

@@ -209,3 +209,12 @@ def test_a_failed_bind_leaves_no_key_behind(
             server.start()
     assert list(tmp_path.iterdir()) == []
     assert not server.is_running()
+
+
+def test_client_certificates_are_issued_once_per_user(mtls_server: FakeServer) -> None:
+    first = mtls_server.client_certificate("admin")
+    assert mtls_server.client_certificate("admin") == first
+    other = mtls_server.client_certificate("user")
+    assert len({*first, *other}) == 4, "distinct files per user"
+    same_name = mtls_server.client_certificate("user_1"), mtls_server.client_certificate("user 1")
+    assert same_name[0] != same_name[1], "users whose names sanitise alike never share files"
