@@ -444,9 +444,10 @@ def _probe_file(session: client.Session, state: ProbeState) -> None:
 
 
 def _probe_security(session: client.Session, state: ProbeState) -> None:
+    # One read of each mapping: .items() is one request (dict(mapping) asks once per key).
     security = session.security
-    dict(security.basic_authentication.credentials)
-    dict(security.individual_roles)
+    dict(security.basic_authentication.credentials.items())
+    dict(security.individual_roles.items())
 
 
 def _probe_drop(session: client.Session, state: ProbeState) -> None:

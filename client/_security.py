@@ -6,7 +6,15 @@ value removes), so they never hold a stale copy. Passwords read back redacted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import (
+    ItemsView,
+    Iterable,
+    Iterator,
+    KeysView,
+    Mapping,
+    MutableMapping,
+    ValuesView,
+)
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._tiers import Capability
@@ -53,6 +61,16 @@ class _ServerMapping(MutableMapping[str, V], Generic[V]):
     def __contains__(self, user: object) -> bool:
         return user in self._fetch()
 
+    # One answer for the whole view: the mixins would ask the server once per key.
+    def keys(self) -> KeysView[str]:
+        return self._fetch().keys()
+
+    def items(self) -> ItemsView[str, V]:
+        return self._fetch().items()
+
+    def values(self) -> ValuesView[V]:
+        return self._fetch().values()
+
     def __setitem__(self, user: str, value: V) -> None:
         self._call("PUT", {user: self._encode(value)})
 
@@ -65,9 +83,13 @@ class _ServerMapping(MutableMapping[str, V], Generic[V]):
         """Every change in one request, applied whole by the server; None removes a user."""
         merged: dict[str, V | None] = dict(other.items() if isinstance(other, Mapping) else other)
         merged.update(changes)
-        self._call("PUT", {
-            user: None if value is None else self._encode(value) for user, value in merged.items()
-        })
+        self._call(
+            "PUT",
+            {
+                user: None if value is None else self._encode(value)
+                for user, value in merged.items()
+            },
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._fetch()!r})"

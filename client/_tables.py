@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, KeysView, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -194,8 +194,7 @@ class QueryResult:
         headers = body["headers"]
         types = tuple(h["type"] for h in headers)
         rows = [
-            tuple(_from_wire(t, v) for t, v in zip(types, row, strict=True))
-            for row in body["rows"]
+            tuple(_from_wire(t, v) for t, v in zip(types, row, strict=True)) for row in body["rows"]
         ]
         return cls(tuple(h["name"] for h in headers), types, rows)
 
@@ -402,6 +401,10 @@ class Tables(Mapping[str, Table]):
     def __contains__(self, name: object) -> bool:
         return name in self._names()
 
+    def keys(self) -> KeysView[str]:
+        # One answer for the whole view (the mixin's would ask again for its length).
+        return dict.fromkeys(self._names()).keys()
+
     def __delitem__(self, name: str) -> None:
         try:
             self._session._call(Capability.TABLE_DROP, "DELETE", _table_route(name))
@@ -435,9 +438,7 @@ class Cube:
     def from_json(cls, body: Mapping[str, Any]) -> Cube:
         return cls(
             name=body["name"],
-            hierarchies=tuple(
-                h["name"] for d in body["dimensions"] for h in d["hierarchies"]
-            ),
+            hierarchies=tuple(h["name"] for d in body["dimensions"] for h in d["hierarchies"]),
             measures=tuple(m["name"] for m in body["measures"]),
         )
 

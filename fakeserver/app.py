@@ -40,6 +40,8 @@ class Emulation:
 
     def __init__(self, state: ServerState) -> None:
         self.state = state
+        # Bound once: no rule depends on the host, and binding per request costs ~8 µs.
+        self._routes = url_map().bind("fakeserver")
         self.faults = FaultInjector(state.config.faults, state.config.seed)
 
     @property
@@ -72,9 +74,8 @@ class Emulation:
         return self.handle(Request(environ))(environ, start_response)
 
     def _handle(self, request: Request) -> Response:
-        adapter = url_map().bind_to_environ(request.environ)
         try:
-            endpoint, arguments = adapter.match()
+            endpoint, arguments = self._routes.match(request.path, request.method)
         except (NotFound, MethodNotAllowed):
             # A secured target asks who you are before it admits a path does not exist.
             authenticate(request, self.state)

@@ -31,6 +31,8 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any, NoReturn
 
+from client import LETTERS
+
 from . import scenarios as _scenarios
 from .config import (
     DEFAULT_PYTHON_API_VERSION,
@@ -42,15 +44,14 @@ from .config import (
     User,
 )
 from .demo import DEMO_TOKENS, DEMO_USERS, demo_config, uses_demo_credentials
+from .plugin_support import FAILURE
 from .server import FakeServer, request_log
 
 __all__ = ["main"]
 
 _FORMATS = ("table", "markdown", "json")
-_FAILURE = "FAILURE"
 _ERROR_LABELS = {"authentication": "auth error", "tls": "TLS error"}
 _ERROR_CLASSES = {"AuthenticationError": "auth error", "TlsError": "TLS error"}
-_LETTERS = "abcdef"
 
 
 class UsageError(Exception):
@@ -336,6 +337,10 @@ def _write_ready_file(path: str, data: dict[str, Any]) -> None:
         raise
 
 
+# A server started by hand may run for days: keep its request log (for nobody) short.
+_SERVE_LOG_LIMIT = 100
+
+
 def _describe_fault(fault: Fault) -> str:
     what = {
         "latency": f"+{fault.delay}s" + (f"..{fault.delay_max}s" if fault.delay_max else ""),
@@ -522,7 +527,7 @@ def _serve(args: argparse.Namespace) -> int:
         _log_requests()
     out = sys.stdout
     with _StopSignals() as signals:
-        server = FakeServer(config, host=args.host, port=args.port)
+        server = FakeServer(config, host=args.host, port=args.port, log_limit=_SERVE_LOG_LIMIT)
         _start(server, args.host, args.port)
         issued: _Issued | None = None
         try:
@@ -564,7 +569,7 @@ def _select(
     parts: list[str] = []
     for raw in terms:
         term = raw.strip()
-        if term.upper() in (*_scenarios.TIERS, _FAILURE):
+        if term.upper() in (*_scenarios.TIERS, FAILURE):
             tiers.add(term.upper())
         elif term.lower() in _scenarios.AUTH_MODES:
             modes.add(term.lower())
@@ -584,7 +589,7 @@ def _matrix_of(args: argparse.Namespace) -> list[_scenarios.Scenario]:
         raise _rename_field(error, "--" + field.replace("_", "-")) from None
     chosen = _select(every, _filter_terms(args))
     if not chosen:
-        tiers = ", ".join((*_scenarios.TIERS, _FAILURE))
+        tiers = ", ".join((*_scenarios.TIERS, FAILURE))
         kinds = f"tiers {tiers}; auth modes {', '.join(_scenarios.AUTH_MODES)}"
         raise UsageError(f"--filter: no scenario matches (filter by {kinds}, or a part of a name)")
     if getattr(args, "expectations", None):
@@ -614,11 +619,11 @@ def _override_expectations(
     for name, wanted in data.items():
         spec = wanted if isinstance(wanted, dict) else {"tier": wanted}
         scenario = by_name[name]
-        tier = spec.get("tier", scenario.expected_tier or _FAILURE)
-        if tier not in (*_scenarios.TIERS, _FAILURE):
+        tier = spec.get("tier", scenario.expected_tier or FAILURE)
+        if tier not in (*_scenarios.TIERS, FAILURE):
             raise UsageError(f"--expectations: {name}: {tier!r} is not a tier or FAILURE")
         changes: dict[str, Any] = {"expected_tier": None, "expected_error": None}
-        if tier == _FAILURE:
+        if tier == FAILURE:
             changes["expected_error"] = scenario.expected_error or "authentication"
         else:
             changes["expected_tier"] = tier
@@ -813,11 +818,12 @@ def _list_scenarios(args: argparse.Namespace) -> int:
         print(file=out)
         return 0
     met, _, unmet = _marks()
+    letters = [LETTERS[key] for key in _scenarios.KEYS]
     columns = [
         ("scenario", max(len(s.name) for s in chosen)),
         ("auth", max(len(m) for m in _scenarios.AUTH_MODES)),
         ("transport", len("mtls/optional")),
-        (" ".join(_LETTERS), 2 * len(_LETTERS) - 1),
+        (" ".join(letters), 2 * len(letters) - 1),
         ("expected", max(len(_expected_label(s)) for s in chosen)),
         ("notes", 0),
     ]
@@ -826,14 +832,14 @@ def _list_scenarios(args: argparse.Namespace) -> int:
     for s in chosen:
         # Failure scenarios are not cells: their setup is in the notes.
         conditions = (
-            " ".join("-" * len(_LETTERS))
+            " ".join("-" * len(letters))
             if s.cell is None
             else " ".join(met if getattr(s.cell, k) else unmet for k in _scenarios.KEYS)
         )
         table.row(
             [s.name, s.auth, _transport(s.config), conditions, _expected_label(s), s.description]
         )
-    pairs = zip(_LETTERS, _scenarios.KEYS, strict=True)
+    pairs = zip(letters, _scenarios.KEYS, strict=True)
     legend = ", ".join(f"{letter} {key}" for letter, key in pairs)
     print(file=out)
     print(
@@ -860,7 +866,7 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--tier",
         action="append",
-        choices=[*_scenarios.TIERS, _FAILURE],
+        choices=[*_scenarios.TIERS, FAILURE],
         help="same as --filter TIER",
     )
     parser.add_argument(

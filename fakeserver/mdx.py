@@ -42,13 +42,14 @@ from .routes import PIVOT_PATH, Context, json_object, json_response, route
 from .security import Access
 
 __all__ = [
+    "MAX_NESTING",
     "MEASURES",
     "Axis",
     "MdxError",
     "Select",
     "decimal_format",
     "evaluate",
-    "execute",
+    "find_cube",
     "member_name",
     "parse",
 ]
@@ -57,6 +58,9 @@ ALL_MEMBER = "AllMember"
 MEASURES = ("Measures", "Measures")
 _FUNCTIONS = ("Crossjoin", "Descendants", "DrilldownLevel", "Except", "Filter", "Hierarchize")
 _SNIPPET = 60
+#: Deeper MDX is refused with a 400 (not a recursion error on the server): parentheses,
+#: braces, function calls, ``NOT`` and subselects each open one level.
+MAX_NESTING = 64
 
 
 class MdxError(FakeHTTPError):
@@ -269,6 +273,7 @@ class _Parser:
         self.mdx = mdx
         self.tokens = _tokenize(mdx)
         self.pos = 0
+        self.depth = 0
 
     @property
     def token(self) -> _Token:
@@ -309,6 +314,19 @@ class _Parser:
     def at_punct(self, punct: str) -> bool:
         return self.token.kind == "punct" and self.token.text == punct
 
+    def enter(self, token: _Token) -> None:
+        """One more level of nesting opened at ``token``; refused past :data:`MAX_NESTING`."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise self.unsupported(
+                f"nesting deeper than {MAX_NESTING} levels (parentheses, braces, function "
+                f"calls, NOT and subselects; fakeserver answers at most {MAX_NESTING})",
+                token.start,
+            )
+
+    def leave(self) -> None:
+        self.depth -= 1
+
     # -- statements --------------------------------------------------------------------
 
     def query(self) -> Select:
@@ -342,9 +360,10 @@ class _Parser:
         self.expect_word("FROM")
         source: str | Select
         if self.at_punct("("):
-            self.take()
+            self.enter(self.take())
             source = self.select()
             self.expect_punct(")")
+            self.leave()
         elif self.token.kind == "id" or (
             self.token.kind == "word" and self.token.text.upper() not in _RESERVED
         ):
@@ -430,9 +449,11 @@ class _Parser:
 
     def negation(self) -> Node:
         if self.token.is_word("NOT"):
-            start = self.take().start
+            token = self.take()
+            self.enter(token)
             operand = self.negation()
-            return Logic("NOT", operand, None, start, _end(operand))
+            self.leave()
+            return Logic("NOT", operand, None, token.start, _end(operand))
         return self.comparison()
 
     def comparison(self) -> Node:
@@ -451,13 +472,16 @@ class _Parser:
     def primary(self) -> Node:
         token = self.token
         if token.kind == "punct" and token.text == "{":
-            self.take()
+            self.enter(self.take())
             items = self.items("}")
-            return SetLit(items, token.start, self.expect_punct("}").end)
+            end = self.expect_punct("}").end
+            self.leave()
+            return SetLit(items, token.start, end)
         if token.kind == "punct" and token.text == "(":
-            self.take()
+            self.enter(self.take())
             items = self.items(")")
             end = self.expect_punct(")").end
+            self.leave()
             if not items:
                 raise self.syntax("an expression", self.tokens[self.pos - 1])
             return items[0] if len(items) == 1 else TupleLit(items, token.start, end)
@@ -497,8 +521,10 @@ class _Parser:
     def call(self) -> Node:
         name = self.take()
         self.expect_punct("(")
+        self.enter(name)
         args = self.items(")")
         end = self.expect_punct(")").end
+        self.leave()
         node = Call(name.text, args, name.start, end)
         if self.at_punct("."):
             dot = self.take()
@@ -542,7 +568,17 @@ def _number(text: str) -> int | float:
 
 def parse(mdx: str) -> Select:
     """The syntax tree of one ``SELECT``, or an :class:`MdxError` naming the offending part."""
-    return _Parser(mdx).query()
+    try:
+        return _Parser(mdx).query()
+    except RecursionError:  # the nesting limit should come first: never a 500 regardless
+        raise MdxError(_too_deep("parse")) from None
+
+
+def _too_deep(what: str) -> str:
+    return (
+        f"unsupported MDX: the query is nested too deeply to {what} "
+        f"(fakeserver answers at most {MAX_NESTING} levels of nesting)"
+    )
 
 
 # -- member names and formats --------------------------------------------------------------
@@ -1419,17 +1455,22 @@ class _Cells:
 
 def evaluate(select: Select, cube: Cube, table: Table) -> dict[str, Any]:
     """The cell set of ``select`` over ``cube`` built on ``table`` (the client's shape)."""
-    return _Evaluator(_schema(cube, table), select.text).run(select)
+    try:
+        return _Evaluator(_schema(cube, table), select.text).run(select)
+    except RecursionError:  # e.g. a Filter condition of thousands of ORs
+        raise MdxError(_too_deep("evaluate")) from None
 
 
-def execute(mdx: str, cubes: Mapping[str, Cube], tables: Mapping[str, Table]) -> dict[str, Any]:
-    """Parse and evaluate ``mdx`` against the cubes and tables of a target."""
-    select = parse(mdx)
+def find_cube(
+    select: Select, cubes: Mapping[str, Cube], tables: Mapping[str, Table]
+) -> tuple[Cube, Table]:
+    """The cube ``select`` reads from and its table, or the 400 naming the known cubes."""
     cube = cubes.get(select.cube)
-    if cube is None or cube.table not in tables:
+    table = tables.get(cube.table) if cube is not None else None
+    if cube is None or table is None:
         known = ", ".join(repr(c) for c in cubes) or "none"
         raise MdxError(f"MDX error: no cube named {select.cube!r} (cubes: {known})")
-    return evaluate(select, cube, tables[cube.table])
+    return cube, table
 
 
 _BODY = 'the body must be {"mdx": "SELECT ...", "context": {...}}'
@@ -1446,10 +1487,6 @@ def mdx_query(ctx: Context) -> Response:
         raise MdxError(f"{_BODY}: context must be an object")
     select = parse(mdx)  # before taking the lock: a bad query costs the others nothing
     with ctx.state.lock:
-        cube = ctx.state.cubes.get(select.cube)
-        table = ctx.state.tables.get(cube.table) if cube is not None else None
-        snapshot = table.copy() if table is not None else None
-        known = ", ".join(repr(c) for c in ctx.state.cubes) or "none"
-    if cube is None or snapshot is None:
-        raise MdxError(f"MDX error: no cube named {select.cube!r} (cubes: {known})")
+        cube, table = find_cube(select, ctx.state.cubes, ctx.state.tables)
+        snapshot = table.copy()
     return json_response(evaluate(select, cube, snapshot))

@@ -335,6 +335,16 @@ class Table:
     def rows(self) -> list[tuple[Any, ...]]:
         return list(self._rows.values())
 
+    def same_schema(self, other: Table) -> bool:
+        """Whether rows :meth:`prepare`-d for ``other`` fit this table as they are.
+
+        Columns and keys never change after construction, so this (like :meth:`prepare`)
+        needs no lock: rows can be converted outside it and checked again under it.
+        """
+        return other is self or (
+            self.name == other.name and self.columns == other.columns and self.keys == other.keys
+        )
+
     def schema(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -476,8 +486,10 @@ def compile_condition(
             parts.append(_none_of([compile_condition(table, value, here, depth + 1)]))
         elif key.startswith("$"):
             known = ", ".join(_LOGICAL)
-            raise DataError(f"{here}: unknown operator (here: {known}; on a column: "
-                            f"{', '.join(_COLUMN_OPERATORS)})")
+            raise DataError(
+                f"{here}: unknown operator (here: {known}; on a column: "
+                f"{', '.join(_COLUMN_OPERATORS)})"
+            )
         elif not table.has_column(key):
             raise DataError(f"{where}: table {table.name!r} has no column {key!r}")
         else:
@@ -678,7 +690,7 @@ class CsvOptions:
             raise DataError(f"options.encoding: unknown encoding {made.encoding!r}")
         separators = (("separator", made.separator), ("arraySeparator", made.array_separator))
         for name, value in separators:
-            if len(value) != 1 or value in "\r\n\"":
+            if len(value) != 1 or value in '\r\n"':
                 raise DataError(f"options.{name}: must be one character (not a quote or newline)")
         return made
 
@@ -733,8 +745,9 @@ def csv_rows(table: Table, text: str, options: CsvOptions) -> list[tuple[Any, ..
         labels.append(label)
 
     def convert(type_name: str, value: Any) -> Any:
-        return parse_text(type_name, "" if value is None else value,
-                          array_separator=options.array_separator)
+        return parse_text(
+            type_name, "" if value is None else value, array_separator=options.array_separator
+        )
 
     return table.prepare(rows, convert=convert, labels=labels)
 

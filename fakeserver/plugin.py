@@ -63,8 +63,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "fake_server(config=None, **fields): ServerConfig (fields) of the fake_server fixture; "
-        "a closer mark wins field by field",
+        "fake_server(config=None, **fields): the fake_server fixture's ServerConfig; a config "
+        "(positional or config=) replaces farther marks, then fields apply; a closer mark wins "
+        "field by field",
     )
     config.addinivalue_line(
         "markers",
@@ -91,10 +92,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "fake_scenario" not in metafunc.fixturenames:
         return
     marks = reversed(list(metafunc.definition.iter_markers("fake_scenarios")))
+    problem: str | None
     try:
         chosen = scenario_filter((m.args, m.kwargs) for m in marks)
     except FixtureConfigError as error:
-        pytest.fail(f"{metafunc.definition.nodeid}: {error}", pytrace=False)
+        problem = f"{metafunc.definition.nodeid}: {error}"
+    else:
+        problem = None
+    if problem is not None:  # failed outside the except: reported once, without the chain
+        pytest.fail(problem, pytrace=False)
     keys = scenario_keys(metafunc.config.stash[_VERSIONS], chosen)
     metafunc.parametrize("fake_scenario", keys, ids=[k.name for k in keys], indirect=True)
 
@@ -167,7 +173,9 @@ def fake_server_config(request: pytest.FixtureRequest) -> ServerConfig:
             request.config.stash[_VERSIONS].fields(), ((m.args, m.kwargs) for m in marks)
         )
     except FixtureConfigError as error:
-        pytest.fail(str(error), pytrace=False)
+        problem = str(error)
+    # Failed outside the except: the message once, not twice around "During handling of...".
+    pytest.fail(problem, pytrace=False)
 
 
 @pytest.fixture

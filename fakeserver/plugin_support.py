@@ -162,18 +162,29 @@ def server_config(
     """The config of ``@pytest.mark.fake_server`` marks over ``defaults``.
 
     ``marks`` are ``(args, kwargs)`` from the farthest (module) to the closest (function);
-    a closer keyword wins. A mark may give one ``ServerConfig`` positionally: it replaces
-    everything farther, defaults included (its versions are used as written).
+    a closer keyword wins. As the marker's signature ``fake_server(config=None, **fields)``
+    says, a mark may give one ``ServerConfig``, positionally or as ``config=``: it replaces
+    everything farther, defaults included (its versions are used as written); ``None`` is
+    the same as no config.
     """
     fields: dict[str, Any] = dict(defaults)
     for args, kwargs in marks:
-        if len(args) > 1 or (args and not isinstance(args[0], ServerConfig)):
+        given = dict(kwargs)
+        if len(args) > 1:
             raise FixtureConfigError(
-                "fake_server: takes at most one positional ServerConfig, then field=value"
+                "fake_server: takes at most one ServerConfig (positional or config=), "
+                "then field=value"
             )
-        if args:
-            fields = {name: getattr(args[0], name) for name in _CONFIG_FIELDS}
-        fields.update(kwargs)
+        if args and "config" in given:
+            raise FixtureConfigError("fake_server: config given twice (positional and config=)")
+        config = args[0] if args else given.pop("config", None)
+        if config is not None and not isinstance(config, ServerConfig):
+            raise FixtureConfigError(
+                f"fake_server: config must be a ServerConfig or None, not {type(config).__name__}"
+            )
+        if config is not None:
+            fields = config_fields(config)
+        fields.update(given)
     try:
         return ServerConfig.from_mapping(fields)
     except ValueError as error:

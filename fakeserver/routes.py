@@ -139,9 +139,7 @@ def json_body(request: Request) -> Any:
 def versions(ctx: Context) -> Response:
     apis: dict[str, Any] = {
         "activeviam/pivot": {
-            "versions": [
-                {"id": "9", "restPath": PIVOT_PATH, "wsPath": "/activeviam/pivot/ws/v9"}
-            ]
+            "versions": [{"id": "9", "restPath": PIVOT_PATH, "wsPath": "/activeviam/pivot/ws/v9"}]
         },
         "activeviam/content": {
             "versions": [
@@ -169,9 +167,7 @@ def py4j_configuration(ctx: Context) -> Response:
 def session_descriptor(ctx: Context) -> Response:
     identity = ctx.identity
     user = (
-        None
-        if identity.name is None
-        else {"name": identity.name, "roles": sorted(identity.roles)}
+        None if identity.name is None else {"name": identity.name, "roles": sorted(identity.roles)}
     )
     return json_response(
         {
@@ -262,8 +258,9 @@ def _new_table(name: object, columns: object, keys: object, defaults: object) ->
 @route(ATOTI_PATH, "/tables", "POST", access=Access.ADMIN)
 def create_table(ctx: Context) -> Response:
     body = json_object(ctx.request)
-    table = _new_table(body.get("name"), body.get("columns"), body.get("keys"),
-                       body.get("defaultValues"))
+    table = _new_table(
+        body.get("name"), body.get("columns"), body.get("keys"), body.get("defaultValues")
+    )
     with ctx.state.lock:
         if table.name in ctx.state.tables:
             raise FakeHTTPError(409, f"a table named {table.name!r} already exists")
@@ -282,15 +279,42 @@ def drop_table(ctx: Context, name: str) -> Response:
     return Response(status=204)
 
 
+#: How often rows are prepared again when their table is replaced by one of other columns
+#: while they are being converted (then a 409: the caller may simply retry).
+_PREPARE_ATTEMPTS = 3
+
+
+def _write_rows(
+    ctx: Context, name: str, prepare: Callable[[Table], list[tuple[Any, ...]]]
+) -> tuple[Table, int, int]:
+    """Rows converted outside the lock, then stored under it: ``(table, stored, row count)``.
+
+    Parsing and converting (a large CSV, many rows) holds no lock, so queries and other
+    writes go on meanwhile; only the re-check of the table and the upsert do. A table
+    dropped meanwhile is a 404; one replaced by a table of other columns gets the rows
+    converted again for it. A conversion error stores nothing.
+    """
+    with ctx.state.lock:
+        table = _table(ctx, name)
+    for _ in range(_PREPARE_ATTEMPTS):
+        rows = prepare(table)  # columns and keys are immutable: safe without the lock
+        with ctx.state.lock:
+            current = _table(ctx, name)
+            if current.same_schema(table):
+                current.upsert(rows)
+                return current, len(rows), len(current)
+        table = current
+    raise FakeHTTPError(
+        409, f"table {name!r} kept changing its columns while rows were written to it"
+    )
+
+
 @route(ATOTI_PATH, "/tables/<name>/rows", "POST", access=Access.ADMIN)
 def append_rows(ctx: Context, name: str) -> Response:
     body = json_object(ctx.request)
     if "rows" not in body:
         raise FakeHTTPError(400, 'the body must be {"rows": [[...], ...]}')
-    with ctx.state.lock:
-        table = _table(ctx, name)
-        table.upsert(table.prepare(body["rows"]))
-        count = len(table)
+    _, _, count = _write_rows(ctx, name, lambda table: table.prepare(body["rows"]))
     return json_response({"table": name, "received": len(body["rows"]), "rowCount": count})
 
 
@@ -304,9 +328,11 @@ def load_table(ctx: Context, name: str) -> Response:
     create = body.get("create")
     if create is not None and not isinstance(create, dict):
         raise FakeHTTPError(400, 'create must be {"keys": [...], "types": {column: type}}')
-    if create is None:
-        with ctx.state.lock:
-            _table(ctx, name)  # fail before reading a source for nothing
+    with ctx.state.lock:  # fail before reading a source for nothing
+        if create is None:
+            _table(ctx, name)
+        elif name in ctx.state.tables:
+            raise FakeHTTPError(409, f"a table named {name!r} already exists")
     text = read_source(
         body.get("source"),
         local_host=ctx.config.host == "local",
@@ -314,28 +340,27 @@ def load_table(ctx: Context, name: str) -> Response:
         cloud_files=ctx.state.cloud_files,
         encoding=options.encoding,
     )
+    # Parsing and converting happen outside the lock (see _write_rows).
+    if create is None:
+        table, loaded, count = _write_rows(ctx, name, lambda t: csv_rows(t, text, options))
+        return json_response({"table": name, "loaded": loaded, "rowCount": count, **table.schema()})
+    types = infer_types(text, options)
+    overrides = create.get("types") or {}
+    if not isinstance(overrides, dict):
+        raise FakeHTTPError(400, "create.types must map column names to Atoti types")
+    unknown = sorted(set(overrides) - set(types))
+    if unknown:
+        raise FakeHTTPError(400, f"create.types: the CSV has no column {unknown[0]!r}")
+    table = _new_table(name, {**types, **overrides}, create.get("keys"), None)
+    table.upsert(rows := csv_rows(table, text, options))  # nobody else sees it yet
     with ctx.state.lock:
-        table = ctx.state.tables.get(name)
-        if create is None and table is None:
-            raise FakeHTTPError(404, f"no table named {name!r}")
-        if create is not None:
-            if table is not None:
-                raise FakeHTTPError(409, f"a table named {name!r} already exists")
-            types = infer_types(text, options)
-            overrides = create.get("types") or {}
-            if not isinstance(overrides, dict):
-                raise FakeHTTPError(400, "create.types must map column names to Atoti types")
-            unknown = sorted(set(overrides) - set(types))
-            if unknown:
-                raise FakeHTTPError(400, f"create.types: the CSV has no column {unknown[0]!r}")
-            table = _new_table(name, {**types, **overrides}, create.get("keys"), None)
-        assert table is not None
-        table.upsert(rows := csv_rows(table, text, options))
+        if name in ctx.state.tables:
+            raise FakeHTTPError(409, f"a table named {name!r} already exists")
         ctx.state.tables[name] = table  # only now, so a failed load creates nothing
-        return json_response(
-            {"table": name, "loaded": len(rows), "rowCount": len(table), **table.schema()},
-            status=201 if create is not None else 200,
-        )
+    return json_response(
+        {"table": name, "loaded": len(rows), "rowCount": len(table), **table.schema()},
+        status=201,
+    )
 
 
 @route(ATOTI_PATH, "/cubes", "POST", access=Access.ADMIN)

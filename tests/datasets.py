@@ -74,8 +74,11 @@ LIVE_ROUTES: list[tuple[str, str, object]] = [
     ("POST", ATOTI_PATH + "/tables", {"name": "t2", "columns": {"a": "int"}, "keys": []}),
     ("DELETE", ATOTI_PATH + "/tables/scratch", None),
     ("POST", ATOTI_PATH + "/tables/trades/rows", {"rows": [[9, "Z", 1, 1.0, None]]}),
-    ("POST", ATOTI_PATH + "/tables/trades/load", {"format": "csv",
-                                                  "source": "s3://bucket/more.csv"}),
+    (
+        "POST",
+        ATOTI_PATH + "/tables/trades/load",
+        {"format": "csv", "source": "s3://bucket/more.csv"},
+    ),
     ("POST", ATOTI_PATH + "/cubes", {"table": "trades", "name": "Other"}),
     ("GET", ATOTI_PATH + "/security/basic/credentials", None),
     ("PUT", ATOTI_PATH + "/security/basic/credentials", {"eve": "pw"}),
@@ -87,8 +90,11 @@ READ_ROUTES: list[tuple[str, str, object]] = [
     ("GET", PIVOT_PATH + "/ping", None),
     ("GET", PIVOT_PATH + "/cube/discovery", None),
     ("GET", PIVOT_PATH + "/database/discovery", None),
-    ("POST", PIVOT_PATH + "/database/data/tables/trades?pageSize=10",
-     {"branch": None, "conditions": {}, "fields": ["id"], "timeout": 1000}),
+    (
+        "POST",
+        PIVOT_PATH + "/database/data/tables/trades?pageSize=10",
+        {"branch": None, "conditions": {}, "fields": ["id"], "timeout": 1000},
+    ),
     ("GET", ATOTI_PATH + "/session", None),
 ]
 

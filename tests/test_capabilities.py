@@ -100,7 +100,9 @@ def _create_table(session: client.Session, server: FakeServer, tmp_path: Path) -
         "fresh", data_types={"k": "String", "n": "long[]"}, keys=["k"], default_values={"k": "?"}
     )
     assert (table.name, table.keys, dict(table.data_types)) == (
-        "fresh", ("k",), {"k": "String", "n": "long[]"}
+        "fresh",
+        ("k",),
+        {"k": "String", "n": "long[]"},
     )
     assert server.state.tables["fresh"].column("k").default == "?"
 
@@ -126,8 +128,9 @@ def _drop(session: client.Session, server: FakeServer, tmp_path: Path) -> None:
 @probe(Capability.CREATE_CUBE)
 def _create_cube(session: client.Session, server: FakeServer, tmp_path: Path) -> None:
     cube = session.create_cube(trades(session), name="Again")
-    assert cube == client.Cube("Again", ("id", "desk"), ("contributors.COUNT", "qty.SUM",
-                                                         "price.SUM"))
+    assert cube == client.Cube(
+        "Again", ("id", "desk"), ("contributors.COUNT", "qty.SUM", "price.SUM")
+    )
     assert server.state.cubes["Again"].table == "trades"
 
 
@@ -209,27 +212,43 @@ def test_capability_in_tier(
 @pytest.mark.parametrize(
     ("name", "capability", "because"),
     [
-        ("READ_ONLY-plain_user", Capability.CREATE_TABLE,
-         "this session is READ_ONLY because admin (b): the credentials do not grant ROLE_ADMIN"),
-        ("READ_ONLY-unsecured", Capability.TABLE_APPEND,
-         "secured (a): the target does not require authentication"),
-        ("NSM-remote_host", Capability.LOAD_FILE,
-         "this session is NO_SECURITY_MANAGEMENT because same_host (d): the target runs on "
-         "another host"),
+        (
+            "READ_ONLY-plain_user",
+            Capability.CREATE_TABLE,
+            "this session is READ_ONLY because admin (b): the credentials do not grant ROLE_ADMIN",
+        ),
+        (
+            "READ_ONLY-unsecured",
+            Capability.TABLE_APPEND,
+            "secured (a): the target does not require authentication",
+        ),
+        (
+            "NSM-remote_host",
+            Capability.LOAD_FILE,
+            "this session is NO_SECURITY_MANAGEMENT because same_host (d): the target runs on "
+            "another host",
+        ),
         ("REMOTE", Capability.LOAD_FILE, "this session is REMOTE because same_host (d)"),
-        ("NSM-same_host", Capability.SECURITY, "same_python_api (c): the target was started with "
-         "Atoti Python API 0.9.1, not 0.9.2"),
-        ("MINIMAL", Capability.TABLE_QUERY,
-         "same_server_version (e): the target runs Atoti Server 6.1.3, not 6.1.2"),
+        (
+            "NSM-same_host",
+            Capability.SECURITY,
+            "same_python_api (c): the target was started with Atoti Python API 0.9.1, not 0.9.2",
+        ),
+        (
+            "MINIMAL",
+            Capability.TABLE_QUERY,
+            "same_server_version (e): the target runs Atoti Server 6.1.3, not 6.1.2",
+        ),
     ],
 )
 def test_refusals_explain_the_nearest_fix(
     name: str, capability: Capability, because: str, tmp_path: Path
 ) -> None:
     setup = SETUPS[name]
-    with FakeServer(setup.config) as server, client.Session.connect(
-        server.url, authentication=setup.authentication
-    ) as session:
+    with (
+        FakeServer(setup.config) as server,
+        client.Session.connect(server.url, authentication=setup.authentication) as session,
+    ):
         before = len(server.log)
         with pytest.raises(client.CapabilityUnavailableError, match=re.escape(because)):
             PROBES[capability](session, server, tmp_path)
@@ -275,9 +294,7 @@ def test_filters_translate_to_mongo_like_conditions() -> None:
     assert a.isin(1, 2).to_json() == {"a": {"$in": [1, 2]}}
     assert (d == dt.date(2024, 1, 2)).to_json() == {"d": {"$eq": "2024-01-02"}}
     both = (a > 1) & (a < 5) & (d == None)  # noqa: E711 - builds a condition
-    assert both.to_json() == {
-        "$and": [{"a": {"$gt": 1}}, {"a": {"$lt": 5}}, {"d": {"$eq": None}}]
-    }
+    assert both.to_json() == {"$and": [{"a": {"$gt": 1}}, {"a": {"$lt": 5}}, {"d": {"$eq": None}}]}
     either = (a == 1) | ~(a == 2)
     assert either.to_json() == {"$or": [{"a": {"$eq": 1}}, {"$not": {"a": {"$eq": 2}}}]}
     assert (~~(a == 1)).to_json() == {"a": {"$eq": 1}}
@@ -302,8 +319,9 @@ def test_queries_filter_project_and_page(admin_session: tuple[FakeServer, client
     _, session = admin_session
     table = session.tables["trades"]
     result = table.query(
-        "day", "id", filter=((table["qty"] >= 20) & table["desk"].isin("B", "C"))
-        | (table["price"] < 2)
+        "day",
+        "id",
+        filter=((table["qty"] >= 20) & table["desk"].isin("B", "C")) | (table["price"] < 2),
     )
     assert result.columns == ("day", "id") and result.types == ("LocalDate", "int")
     assert result.rows == [(dt.date(2024, 1, 1), 1), (dt.date(2024, 1, 2), 2)]
@@ -321,8 +339,14 @@ def test_values_round_trip_with_their_types(
     admin_session: tuple[FakeServer, client.Session],
 ) -> None:
     _, session = admin_session
-    types = {"k": "long", "f": "float", "b": "boolean", "at": "LocalDateTime",
-             "days": "LocalDate[]", "s": "String"}
+    types = {
+        "k": "long",
+        "f": "float",
+        "b": "boolean",
+        "at": "LocalDateTime",
+        "days": "LocalDate[]",
+        "s": "String",
+    }
     table = session.create_table("typed", data_types=types, keys=["k"])
     moment = dt.datetime(2024, 2, 29, 23, 59, 58)
     table += (2**40, 0.5, True, moment, (dt.date(2024, 1, 1), dt.date(2024, 1, 2)), "ü")
@@ -377,12 +401,17 @@ def test_paths_come_from_versions_rest(open_server: FakeServer) -> None:
     open_server.expect_request("/versions/rest").respond_with_json(versions)
     open_server.expect_request("/p/ping").respond_with_data("pong")
     answer = {"headers": [{"name": "a", "type": "int"}], "rows": [[1]]}
-    open_server.expect_request("/p/database/data/tables/t", method="POST").respond_with_json(
-        answer
-    )
+    open_server.expect_request("/p/database/data/tables/t", method="POST").respond_with_json(answer)
     open_server.expect_request("/p/database/discovery").respond_with_json(
-        {"tables": [{"name": "t", "columns": [{"name": "a", "type": "int", "defaultValue": 0}],
-                     "keys": []}]}
+        {
+            "tables": [
+                {
+                    "name": "t",
+                    "columns": [{"name": "a", "type": "int", "defaultValue": 0}],
+                    "keys": [],
+                }
+            ]
+        }
     )
     open_server.expect_request("/p/cube/discovery").respond_with_json({"catalogs": []})
     with client.Session.connect(open_server.url) as session:
@@ -412,14 +441,30 @@ def admin_post(server: FakeServer, path: str, body: object) -> httpx.Response:
 @pytest.mark.parametrize(
     ("path", "body", "status", "message"),
     [
-        ("/database/data/tables/trades", {"conditions": {"qty": {"$near": 1}}}, 400,
-         "conditions.qty.$near: unknown operator"),
-        ("/database/data/tables/trades", {"conditions": {"$or": []}}, 400,
-         "conditions.$or: needs a non-empty list of conditions"),
-        ("/database/data/tables/trades", {"conditions": {"qty": {"$gt": "x"}}}, 400,
-         "conditions.qty.$gt: 'x' is not an int (column 'qty' is int)"),
-        ("/database/data/tables/trades", {"conditions": {"colour": 1}}, 400,
-         "table 'trades' has no column 'colour'"),
+        (
+            "/database/data/tables/trades",
+            {"conditions": {"qty": {"$near": 1}}},
+            400,
+            "conditions.qty.$near: unknown operator",
+        ),
+        (
+            "/database/data/tables/trades",
+            {"conditions": {"$or": []}},
+            400,
+            "conditions.$or: needs a non-empty list of conditions",
+        ),
+        (
+            "/database/data/tables/trades",
+            {"conditions": {"qty": {"$gt": "x"}}},
+            400,
+            "conditions.qty.$gt: 'x' is not an int (column 'qty' is int)",
+        ),
+        (
+            "/database/data/tables/trades",
+            {"conditions": {"colour": 1}},
+            400,
+            "table 'trades' has no column 'colour'",
+        ),
         ("/database/data/tables/trades", {"fields": ["id", 3]}, 400, "fields must be a list"),
         ("/database/data/tables/trades", {"timeout": "soon"}, 400, "timeout must be a number"),
         ("/database/data/tables/trades", {"branch": "dev"}, 404, "no branch named 'dev'"),
@@ -428,8 +473,12 @@ def admin_post(server: FakeServer, path: str, body: object) -> httpx.Response:
         ("/database/data/tables/ghost", {}, 404, "no table named 'ghost'"),
         ("/database/data/tables/trades?pageSize=%C2%B2", {}, 400, "pageSize must be a whole"),
         ("/database/data/tables/trades?pageSize=" + "9" * 30, {}, 400, "pageSize must be"),
-        ("/database/data/tables/trades", {"conditions": DEEP}, 400,
-         "conditions nested deeper than 32 levels"),
+        (
+            "/database/data/tables/trades",
+            {"conditions": DEEP},
+            400,
+            "conditions nested deeper than 32 levels",
+        ),
     ],
 )
 def test_bad_queries_are_400s_that_say_what_is_wrong(
@@ -441,8 +490,11 @@ def test_bad_queries_are_400s_that_say_what_is_wrong(
     assert response.headers["content-type"] == "application/json"
     body = response.json()
     assert message in body["error"]
-    assert body == {"error": body["error"], "path": PIVOT_PATH + path.split("?")[0],
-                    "status": status}
+    assert body == {
+        "error": body["error"],
+        "path": PIVOT_PATH + path.split("?")[0],
+        "status": status,
+    }
 
 
 def test_deep_but_legal_conditions_and_absurd_bodies() -> None:
@@ -452,8 +504,9 @@ def test_deep_but_legal_conditions_and_absurd_bodies() -> None:
         assert legal.json()["rows"] == [[1]]  # an even number of $not: qty == 10
         legal = admin_post(server, path, {"conditions": nested(31), "fields": ["id"]})
         assert legal.json()["rows"] == [[2], [3]]
-        deep_json = raw("POST", server.url + path, content=b"[" * 100_000,
-                        auth=("admin", "admin-pass"))
+        deep_json = raw(
+            "POST", server.url + path, content=b"[" * 100_000, auth=("admin", "admin-pass")
+        )
         assert deep_json.status_code == 400
         assert deep_json.json()["error"] == "the body is nested too deeply"
 
@@ -464,8 +517,11 @@ def test_deep_but_legal_conditions_and_absurd_bodies() -> None:
         ("/tables", {"name": "t", "columns": ["a"]}, "columns must map column names"),
         ("/tables", {"name": "t", "columns": {"a": "int"}, "keys": "a"}, "keys must be a list"),
         ("/tables", {"name": "", "columns": {"a": "int"}}, "is not a table name"),
-        ("/tables", {"name": "t", "columns": {"a": "int"}, "defaultValues": {"a": "x"}},
-         "default value 'x' is not an int"),
+        (
+            "/tables",
+            {"name": "t", "columns": {"a": "int"}, "defaultValues": {"a": "x"}},
+            "default value 'x' is not an int",
+        ),
         ("/tables/trades/rows", {"row": []}, 'the body must be {"rows"'),
         ("/tables/trades/rows", {"rows": {"id": 1}}, "rows must be a list"),
         ("/cubes", {"name": "c"}, 'the body must be {"table"'),
@@ -562,8 +618,9 @@ def test_a_removed_user_is_refused_on_its_next_request(
         session.security.basic_authentication.credentials.update({"user": None})
         with pytest.raises(client.AuthenticationError, match="Bad credentials"):
             plain.tables["trades"].head(1)
-    token = raw("GET", server.url + PIVOT_PATH + "/ping",
-                      headers={"Authorization": "Bearer user-token"})
+    token = raw(
+        "GET", server.url + PIVOT_PATH + "/ping", headers={"Authorization": "Bearer user-token"}
+    )
     assert token.status_code == 401  # its token died with it
 
 
@@ -575,8 +632,11 @@ def test_bad_security_bodies_change_nothing() -> None:
             ("/basic/credentials", ["admin"], "must map user names"),
             ("/basic/credentials", {"ok": "pw", "bad": 3}, "password of 'bad'"),
             ("/individual-roles", {"user": "ROLE_ADMIN"}, "must be a list of role names"),
-            ("/individual-roles", {"user": ["ROLE_ADMIN"], "ghost": ["ROLE_USER"]},
-             "no user named 'ghost'"),
+            (
+                "/individual-roles",
+                {"user": ["ROLE_ADMIN"], "ghost": ["ROLE_USER"]},
+                "no user named 'ghost'",
+            ),
         ]:
             response = raw("PUT", url + path, json=body, auth=auth)
             assert 400 <= response.status_code < 500 and message in response.json()["error"]
@@ -618,8 +678,12 @@ def change_everything(server: FakeServer, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("how", ["restart", "reset"])
 def test_restart_and_reset_bring_back_exactly_the_baseline(how: str, tmp_path: Path) -> None:
-    config = BASE.replace(tables=(*BASE.tables, TableSpec("gen", {"id": "int", "name": "String"},
-                                                          keys=("id",), generate=20)))
+    config = BASE.replace(
+        tables=(
+            *BASE.tables,
+            TableSpec("gen", {"id": "int", "name": "String"}, keys=("id",), generate=20),
+        )
+    )
     with FakeServer(config) as server:
         url, baseline = server.url, snapshot(server)
         change_everything(server, tmp_path)
@@ -638,14 +702,17 @@ def test_concurrent_writers_lose_no_rows() -> None:
 
         def writer(n: int) -> None:
             with client.Session.connect(server.url, authentication=ADMIN_AUTH) as session:
-                keyed, keyless = trades(session), client.Table(
-                    session, client.TableSchema("scratch", {"v": "int"})
+                keyed, keyless = (
+                    trades(session),
+                    client.Table(session, client.TableSchema("scratch", {"v": "int"})),
                 )
                 start.wait()
                 for i in range(per_thread):
                     # A new key each time, and everyone also replaces key 1.
-                    keyed.append((1000 + n * per_thread + i, f"t{n}", i, 0.0, None),
-                                 (1, f"t{n}", i, 0.0, None))
+                    keyed.append(
+                        (1000 + n * per_thread + i, f"t{n}", i, 0.0, None),
+                        (1, f"t{n}", i, 0.0, None),
+                    )
                     if i % 4 == 0:
                         keyless += (n,)
 
@@ -684,3 +751,19 @@ def test_the_readme_tour_runs() -> None:
 def test_setups_cover_every_tier() -> None:
     assert {s.tier for s in SETUPS.values()} == {t.value for t in client.Tier}
     assert ServerConfig().security is None  # the unsecured setups rely on this default
+
+
+def test_whole_views_of_live_mappings_cost_one_request() -> None:
+    from .datasets import ADMIN_AUTH, BASE
+
+    with (
+        FakeServer(BASE) as server,
+        client.Session.connect(server.url, authentication=ADMIN_AUTH) as session,
+    ):
+        credentials = session.security.basic_authentication.credentials
+        for view in (credentials.items, credentials.keys, credentials.values, session.tables.keys):
+            before = len(server.log)
+            assert list(view())
+            assert len(server.log) == before + 1, view
+        assert dict(credentials.items()) == {"admin": "**REDACTED**", "user": "**REDACTED**"}
+        assert list(session.tables.keys()) == list(session.tables) == ["trades", "scratch"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 
@@ -130,40 +131,70 @@ def test_security_changes_racing_authentication(server: FakeServer) -> None:
     statuses: Counter[int] = Counter()
     lock = threading.Lock()
     stop = threading.Event()
+    errors: list[BaseException] = []
 
-    def change() -> None:
+    def setting(i: int) -> tuple[str, list[str]]:
+        password = "first" if i % 2 else "second"
+        roles = ["ROLE_USER", "ROLE_ADMIN"] if i % 3 else ["ROLE_USER"]
+        return password, roles
+
+    def both_seen() -> bool:
+        with lock:
+            return bool(statuses[200] and statuses[401])
+
+    def change() -> int:
+        """At least 60 changes, then on until users saw a 200 and a 401 (bounded); the last i."""
+        deadline = time.monotonic() + 30
+        last = -1
         with httpx.Client(base_url=server.url, headers=ADMIN) as http:
-            for i in range(60):
-                password = "first" if i % 2 else "second"
-                roles = ["ROLE_USER", "ROLE_ADMIN"] if i % 3 else ["ROLE_USER"]
+            for i in range(2000):
+                if i >= 60 and (both_seen() or time.monotonic() > deadline):
+                    break
+                password, roles = setting(i)
                 assert http.put(
                     ATOTI_PATH + "/security/basic/credentials", json={"user": password}
                 ).is_success
                 assert http.put(
                     ATOTI_PATH + "/security/individual-roles", json={"user": roles}
                 ).is_success
-        stop.set()
+                last = i
+        return last
 
     def use(index: int) -> None:
         password = "first" if index % 2 else "second"
         token = base64.b64encode(f"user:{password}".encode()).decode()
-        with httpx.Client(base_url=server.url, headers={"Authorization": f"Basic {token}"}) as http:
-            while not stop.is_set():
-                for path in (PIVOT_PATH + "/ping", ATOTI_PATH + "/tables"):
-                    code = http.get(path).status_code
-                    with lock:
-                        statuses[code] += 1
+        try:
+            headers = {"Authorization": f"Basic {token}"}
+            with httpx.Client(base_url=server.url, headers=headers) as http:
+                while not stop.is_set():
+                    for path in (PIVOT_PATH + "/ping", ATOTI_PATH + "/tables"):
+                        code = http.get(path).status_code
+                        with lock:
+                            statuses[code] += 1
+        except BaseException as error:  # reported below, not lost in a thread
+            errors.append(error)
 
     users = [threading.Thread(target=use, args=(i,)) for i in range(4)]
     for thread in users:
         thread.start()
-    change()
-    for thread in users:
-        thread.join(timeout=60)
+    try:
+        last = change()
+    finally:
+        stop.set()
+        for thread in users:
+            thread.join(timeout=60)
+    assert not errors, errors[0]
+    assert not any(t.is_alive() for t in users)
     assert set(statuses) <= {200, 401, 403}, statuses
     assert statuses[200] and statuses[401], "both passwords were seen to work and to fail"
-    # Once the dust settles the last change holds, on the very next request.
-    final = base64.b64encode(b"user:first").decode()  # i = 59 is odd
+    # Once the dust settles the last change made holds, on the very next request.
+    password, roles = setting(last)
+    other = "second" if password == "first" else "first"
+    final = base64.b64encode(f"user:{password}".encode()).decode()
     with httpx.Client(base_url=server.url, headers={"Authorization": f"Basic {final}"}) as http:
         assert http.get(PIVOT_PATH + "/ping").status_code == 200
-        assert http.get(ATOTI_PATH + "/tables").status_code == 200  # 59 % 3 != 0: admin
+        expected = 200 if "ROLE_ADMIN" in roles else 403
+        assert http.get(ATOTI_PATH + "/tables").status_code == expected
+    stale = base64.b64encode(f"user:{other}".encode()).decode()
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Basic {stale}"}) as http:
+        assert http.get(PIVOT_PATH + "/ping").status_code == 401

@@ -82,8 +82,9 @@ def test_an_unsecured_target_refuses_every_live_route(
     assert state_of(unsecured) == before
 
 
-@pytest.mark.parametrize(("method", "path", "body"), LIVE_ROUTES + READ_ROUTES,
-                         ids=ROUTE_IDS + READ_IDS)
+@pytest.mark.parametrize(
+    ("method", "path", "body"), LIVE_ROUTES + READ_ROUTES, ids=ROUTE_IDS + READ_IDS
+)
 def test_anonymous_and_wrong_credentials_get_401_everywhere(
     secured: FakeServer, method: str, path: str, body: object
 ) -> None:
@@ -120,12 +121,22 @@ def test_a_role_granted_over_the_wire_applies_to_the_next_request() -> None:
     with FakeServer(BASE) as server:
         tables = ("GET", "/atoti/rest/v1/tables", None)
         assert send(server, *tables, auth=("user", "user-pass")).status_code == 403
-        grant = send(server, "PUT", "/atoti/rest/v1/security/individual-roles",
-                     {"user": ["ROLE_USER", "ROLE_ADMIN"]}, auth=("admin", "admin-pass"))
+        grant = send(
+            server,
+            "PUT",
+            "/atoti/rest/v1/security/individual-roles",
+            {"user": ["ROLE_USER", "ROLE_ADMIN"]},
+            auth=("admin", "admin-pass"),
+        )
         assert grant.json()["user"] == ["ROLE_ADMIN", "ROLE_USER"]
         assert send(server, *tables, auth=("user", "user-pass")).json() == ["trades", "scratch"]
-        revoke = send(server, "PUT", "/atoti/rest/v1/security/individual-roles",
-                      {"user": None}, auth=("admin", "admin-pass"))
+        revoke = send(
+            server,
+            "PUT",
+            "/atoti/rest/v1/security/individual-roles",
+            {"user": None},
+            auth=("admin", "admin-pass"),
+        )
         assert "user" not in revoke.json()
         assert send(server, *tables, auth=("user", "user-pass")).status_code == 403
 
@@ -134,8 +145,11 @@ def test_passwords_are_never_returned() -> None:
     with FakeServer(BASE) as server:
         path = "/atoti/rest/v1/security/basic/credentials"
         answer = send(server, "PUT", path, {"new": "very-secret"}, auth=("admin", "admin-pass"))
-        assert answer.json() == {"admin": "**REDACTED**", "new": "**REDACTED**",
-                                 "user": "**REDACTED**"}
+        assert answer.json() == {
+            "admin": "**REDACTED**",
+            "new": "**REDACTED**",
+            "user": "**REDACTED**",
+        }
         listed = send(server, "GET", path, None, auth=("admin", "admin-pass"))
         for response in (answer, listed):
             assert "very-secret" not in response.text and "admin-pass" not in response.text

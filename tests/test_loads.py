@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 import client
-from fakeserver import FakeServer, ServerConfig
+from fakeserver import FakeServer, ServerConfig, routes
+from fakeserver.model import Table
 from fakeserver.routes import ATOTI_PATH
 
-from .datasets import ADMIN_AUTH, BASE, raw
+from .datasets import ADMIN_AUTH, BASE, CLOUD, raw
 
 HEADER = "id,desk,qty,price,day\n"
 
@@ -47,15 +51,17 @@ def ids(server: FakeServer, table: str = "trades") -> list[int]:
         return [row[0] for row in server.state.tables[table].rows()]
 
 
-def test_a_file_under_the_roots_loads(local: tuple[FakeServer, client.Session],
-                                      roots: tuple[Path, Path]) -> None:
+def test_a_file_under_the_roots_loads(
+    local: tuple[FakeServer, client.Session], roots: tuple[Path, Path]
+) -> None:
     server, session = local
     assert session.tables["trades"].load_csv(roots[0] / "ok.csv") == 1
     assert ids(server) == [1, 2, 3, 10]
 
 
 def test_relative_paths_are_resolved_by_the_client(
-    local: tuple[FakeServer, client.Session], roots: tuple[Path, Path],
+    local: tuple[FakeServer, client.Session],
+    roots: tuple[Path, Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     server, session = local
@@ -74,14 +80,21 @@ def test_relative_paths_are_resolved_by_the_client(
     ],
 )
 def test_paths_that_escape_the_roots_are_refused(
-    local: tuple[FakeServer, client.Session], roots: tuple[Path, Path],
-    where: str, status: int, message: str,
+    local: tuple[FakeServer, client.Session],
+    roots: tuple[Path, Path],
+    where: str,
+    status: int,
+    message: str,
 ) -> None:
     server, session = local
     os.symlink(roots[1] / "secret.csv", roots[0] / "link.csv")
     path = f"{roots[0].parent}/{where}"  # not normalised: `..` must reach the server as is
-    response = raw("POST", server.url + ATOTI_PATH + "/tables/trades/load",
-                   json={"format": "csv", "source": path}, auth=("admin", "admin-pass"))
+    response = raw(
+        "POST",
+        server.url + ATOTI_PATH + "/tables/trades/load",
+        json={"format": "csv", "source": path},
+        auth=("admin", "admin-pass"),
+    )
     assert response.status_code == status and message in response.json()["error"]
     assert ids(server) == [1, 2, 3]
     with pytest.raises(client.ServerError) as caught:
@@ -143,8 +156,9 @@ def test_unsupported_sources_fail_before_sending(local: tuple[FakeServer, client
     assert len(server.log) == before
 
 
-def test_bad_csv_stores_nothing(local: tuple[FakeServer, client.Session], tmp_path: Path,
-                                roots: tuple[Path, Path]) -> None:
+def test_bad_csv_stores_nothing(
+    local: tuple[FakeServer, client.Session], tmp_path: Path, roots: tuple[Path, Path]
+) -> None:
     server, session = local
     bad = roots[0] / "bad.csv"
     bad.write_text(HEADER + "20,A,1,1.0,2024-01-01\n21,B,many,1.0,2024-01-01\n")
@@ -160,38 +174,53 @@ def test_bad_csv_stores_nothing(local: tuple[FakeServer, client.Session], tmp_pa
         session.tables["trades"].load_csv(bad)
 
 
-def test_options_reach_the_parser(local: tuple[FakeServer, client.Session],
-                                  roots: tuple[Path, Path]) -> None:
+def test_options_reach_the_parser(
+    local: tuple[FakeServer, client.Session], roots: tuple[Path, Path]
+) -> None:
     server, session = local
     path = roots[0] / "semi.csv"
     path.write_text('30;"Desk; with separator";3;3.0;2024-03-03\n')
     assert session.tables["trades"].load_csv(path, separator=";", header=False) == 1
     with server.state.lock:
         assert server.state.tables["trades"].rows()[-1] == (
-            30, "Desk; with separator", 3, 3.0, dt.date(2024, 3, 3)
+            30,
+            "Desk; with separator",
+            3,
+            3.0,
+            dt.date(2024, 3, 3),
         )
 
 
-def test_read_csv_creates_a_typed_table(local: tuple[FakeServer, client.Session],
-                                        roots: tuple[Path, Path]) -> None:
+def test_read_csv_creates_a_typed_table(
+    local: tuple[FakeServer, client.Session], roots: tuple[Path, Path]
+) -> None:
     _, session = local
     path = roots[0] / "new.csv"
-    path.write_text("code,n,at,flag,note\nA,1,2024-01-01T10:00:00,true,\nB,2,2024-01-02T10:00:00,"
-                    "false,x\nA,3,2024-01-03T10:00:00,true,y\n")
-    table = session.read_csv(path, table_name="codes", keys=["code"],
-                             data_types={"n": "double"})
-    assert dict(table.data_types) == {"code": "String", "n": "double", "at": "LocalDateTime",
-                                      "flag": "boolean", "note": "String"}
+    path.write_text(
+        "code,n,at,flag,note\nA,1,2024-01-01T10:00:00,true,\nB,2,2024-01-02T10:00:00,"
+        "false,x\nA,3,2024-01-03T10:00:00,true,y\n"
+    )
+    table = session.read_csv(path, table_name="codes", keys=["code"], data_types={"n": "double"})
+    assert dict(table.data_types) == {
+        "code": "String",
+        "n": "double",
+        "at": "LocalDateTime",
+        "flag": "boolean",
+        "note": "String",
+    }
     assert table.keys == ("code",)
-    assert table.head().rows == [("A", 3.0, dt.datetime(2024, 1, 3, 10), True, "y"),
-                                 ("B", 2.0, dt.datetime(2024, 1, 2, 10), False, "x")]
+    assert table.head().rows == [
+        ("A", 3.0, dt.datetime(2024, 1, 3, 10), True, "y"),
+        ("B", 2.0, dt.datetime(2024, 1, 2, 10), False, "x"),
+    ]
     assert "codes" in session.tables
     with pytest.raises(client.ServerError, match="a table named 'codes' already exists"):
         session.read_csv(path, table_name="codes")
 
 
-def test_a_failed_read_csv_creates_no_table(local: tuple[FakeServer, client.Session],
-                                            roots: tuple[Path, Path]) -> None:
+def test_a_failed_read_csv_creates_no_table(
+    local: tuple[FakeServer, client.Session], roots: tuple[Path, Path]
+) -> None:
     server, session = local
     path = roots[0] / "new.csv"
     path.write_text("a,b\n1,x\n2,y\n")
@@ -211,20 +240,33 @@ def test_a_failed_read_csv_creates_no_table(local: tuple[FakeServer, client.Sess
     ("body", "status", "message"),
     [
         ({"format": "parquet", "source": "s3://bucket/more.csv"}, 400, "only 'csv'"),
-        ({"source": "s3://bucket/more.csv", "options": {"quote": "'"}}, 400,
-         "options.quote: unknown option"),
+        (
+            {"source": "s3://bucket/more.csv", "options": {"quote": "'"}},
+            400,
+            "options.quote: unknown option",
+        ),
         ({"source": "s3://bucket/more.csv", "create": []}, 400, "create must be"),
         ({"source": 3}, 400, "source must be a local path"),
-        ({"source": "s3://bucket/more.csv", "options": {"encoding": "nope"}}, 400,
-         "options.encoding: unknown encoding 'nope'"),
-        ({"source": "s3://bucket/more.csv", "options": {"header": 1}}, 400,
-         "options.header: must be a bool"),
+        (
+            {"source": "s3://bucket/more.csv", "options": {"encoding": "nope"}},
+            400,
+            "options.encoding: unknown encoding 'nope'",
+        ),
+        (
+            {"source": "s3://bucket/more.csv", "options": {"header": 1}},
+            400,
+            "options.header: must be a bool",
+        ),
     ],
 )
 def test_bad_load_bodies_store_nothing(body: dict[str, object], status: int, message: str) -> None:
     with FakeServer(BASE) as server:
-        response = raw("POST", server.url + ATOTI_PATH + "/tables/trades/load", json=body,
-                       auth=("admin", "admin-pass"))
+        response = raw(
+            "POST",
+            server.url + ATOTI_PATH + "/tables/trades/load",
+            json=body,
+            auth=("admin", "admin-pass"),
+        )
         assert response.status_code == status
         assert message in response.json()["error"]
         assert ids(server) == [1, 2, 3]
@@ -232,14 +274,19 @@ def test_bad_load_bodies_store_nothing(body: dict[str, object], status: int, mes
 
 def test_loading_into_a_missing_table_is_a_404(tmp_path: Path) -> None:
     with FakeServer(BASE) as server:
-        missing = raw("POST", server.url + ATOTI_PATH + "/tables/ghost/load",
-                      json={"source": "s3://bucket/more.csv"}, auth=("admin", "admin-pass"))
+        missing = raw(
+            "POST",
+            server.url + ATOTI_PATH + "/tables/ghost/load",
+            json={"source": "s3://bucket/more.csv"},
+            auth=("admin", "admin-pass"),
+        )
         assert missing.status_code == 404 and "no table named 'ghost'" in missing.json()["error"]
         assert "ghost" not in server.state.tables
 
 
-def test_undecodable_files_and_encodings(local: tuple[FakeServer, client.Session],
-                                         roots: tuple[Path, Path]) -> None:
+def test_undecodable_files_and_encodings(
+    local: tuple[FakeServer, client.Session], roots: tuple[Path, Path]
+) -> None:
     server, _ = local
     path = roots[0] / "latin.csv"
     path.write_bytes((HEADER + "12,Caf\xe9,1,1.0,\n").encode("latin-1"))
@@ -247,8 +294,174 @@ def test_undecodable_files_and_encodings(local: tuple[FakeServer, client.Session
     auth = ("admin", "admin-pass")
     utf8 = raw("POST", url, json={"source": str(path)}, auth=auth)
     assert utf8.status_code == 400 and "is not utf-8 text" in utf8.json()["error"]
-    latin = raw("POST", url, json={"source": str(path), "options": {"encoding": "latin-1"}},
-                auth=auth)
+    latin = raw(
+        "POST", url, json={"source": str(path), "options": {"encoding": "latin-1"}}, auth=auth
+    )
     assert latin.status_code == 200
     with server.state.lock:
         assert server.state.tables["trades"].rows()[-1][1] == "Café"
+
+
+# -- rows are converted outside the state lock -------------------------------------------------
+
+V_CSV = "s3://bucket/v.csv"
+LOCKLESS = BASE.replace(cloud_files={**CLOUD, V_CSV: "v\n7\n8\n"})
+
+
+def post(server: FakeServer, path: str, body: object) -> httpx.Response:
+    return raw("POST", server.url + ATOTI_PATH + path, json=body, auth=("admin", "admin-pass"))
+
+
+def lock_is_free(server: FakeServer) -> bool:
+    """Whether another thread can take the state lock now (an RLock hides its own holder)."""
+    got: list[bool] = []
+
+    def probe() -> None:
+        taken = server.state.lock.acquire(timeout=5)
+        if taken:
+            server.state.lock.release()
+        got.append(taken)
+
+    thread = threading.Thread(target=probe)
+    thread.start()
+    thread.join()
+    return got == [True]
+
+
+def replace_table(server: FakeServer, name: str, columns: dict[str, str]) -> Table:
+    table = Table(name, columns)
+    with server.state.lock:
+        server.state.tables[name] = table
+    return table
+
+
+def test_loads_and_appends_convert_without_holding_the_lock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    free: dict[str, bool] = {}
+
+    def watch(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def watched(*args: Any, **kwargs: Any) -> Any:
+            free[name] = lock_is_free(server)
+            return original(*args, **kwargs)
+
+        return watched
+
+    with FakeServer(LOCKLESS) as server:  # its baseline is prepared before the watch
+        monkeypatch.setattr(routes, "csv_rows", watch("csv_rows", routes.csv_rows))
+        monkeypatch.setattr(routes, "infer_types", watch("infer_types", routes.infer_types))
+        monkeypatch.setattr(Table, "prepare", watch("prepare", Table.prepare))
+        assert post(server, "/tables/scratch/load", {"source": V_CSV}).status_code == 200
+        created = post(server, "/tables/fresh/load", {"source": V_CSV, "create": {}})
+        assert created.status_code == 201, created.text
+        appended = post(server, "/tables/scratch/rows", {"rows": [[9]]})
+        assert appended.status_code == 200, appended.text
+        assert appended.json()["rowCount"] == 5
+        with server.state.lock:
+            assert server.state.tables["fresh"].rows() == [(7,), (8,)]
+    assert free == {"csv_rows": True, "infer_types": True, "prepare": True}
+
+
+def test_a_table_replaced_during_a_load_gets_the_rows_converted_for_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    original = routes.csv_rows
+    seen: list[dict[str, Any]] = []
+
+    def racing(table: Table, text: str, options: Any) -> list[tuple[Any, ...]]:
+        seen.append(dict(table.schema()))
+        if len(seen) == 1:  # dropped and created again with other columns meanwhile
+            replace_table(server, "scratch", {"v": "String"})
+        return original(table, text, options)
+
+    monkeypatch.setattr(routes, "csv_rows", racing)
+    with FakeServer(LOCKLESS) as server:
+        response = post(server, "/tables/scratch/load", {"source": V_CSV})
+        assert response.status_code == 200, response.text
+        assert response.json()["columns"][0]["type"] == "String"
+        assert (response.json()["loaded"], response.json()["rowCount"]) == (2, 2)
+        with server.state.lock:
+            assert server.state.tables["scratch"].rows() == [("7",), ("8",)]
+    assert [s["columns"][0]["type"] for s in seen] == ["int", "String"]
+
+
+def test_a_table_reset_during_a_load_is_written_once_without_converting_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    original = routes.csv_rows
+    calls: list[Table] = []
+
+    def racing(table: Table, text: str, options: Any) -> list[tuple[Any, ...]]:
+        calls.append(table)
+        server.reset()  # another object, the same columns: the rows still fit
+        return original(table, text, options)
+
+    monkeypatch.setattr(routes, "csv_rows", racing)
+    with FakeServer(LOCKLESS) as server:
+        response = post(server, "/tables/scratch/load", {"source": V_CSV})
+        assert response.status_code == 200, response.text
+        with server.state.lock:
+            current = server.state.tables["scratch"]
+            assert current is not calls[0]
+            assert current.rows() == [(1,), (1,), (7,), (8,)]
+    assert len(calls) == 1
+
+
+def test_a_table_dropped_during_a_load_is_a_404_storing_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    original = routes.csv_rows
+    dropped: list[Table] = []
+
+    def racing(table: Table, text: str, options: Any) -> list[tuple[Any, ...]]:
+        with server.state.lock:
+            dropped.append(server.state.tables.pop("scratch"))
+        return original(table, text, options)
+
+    monkeypatch.setattr(routes, "csv_rows", racing)
+    with FakeServer(LOCKLESS) as server:
+        response = post(server, "/tables/scratch/load", {"source": V_CSV})
+        assert response.status_code == 404
+        assert response.json()["error"] == "no table named 'scratch'"
+        assert "scratch" not in server.state.tables
+        assert dropped[0].rows() == [(1,), (1,)]
+
+
+def test_a_table_that_keeps_changing_is_a_409_storing_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    original = routes.csv_rows
+    replaced: list[Table] = []
+
+    def racing(table: Table, text: str, options: Any) -> list[tuple[Any, ...]]:
+        kind = "long" if table.column("v").type != "long" else "String"
+        replaced.append(replace_table(server, "scratch", {"v": kind}))
+        return original(table, text, options)
+
+    monkeypatch.setattr(routes, "csv_rows", racing)
+    with FakeServer(LOCKLESS) as server:
+        response = post(server, "/tables/scratch/load", {"source": V_CSV})
+        assert response.status_code == 409
+        assert "table 'scratch' kept changing its columns" in response.json()["error"]
+        assert len(replaced) == 3
+        assert all(len(t) == 0 for t in replaced)
+
+
+def test_a_table_created_during_a_creating_load_is_a_409_and_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    original = routes.csv_rows
+    created: list[Table] = []
+
+    def racing(table: Table, text: str, options: Any) -> list[tuple[Any, ...]]:
+        created.append(replace_table(server, "fresh", {"other": "int"}))
+        return original(table, text, options)
+
+    monkeypatch.setattr(routes, "csv_rows", racing)
+    with FakeServer(LOCKLESS) as server:
+        response = post(server, "/tables/fresh/load", {"source": V_CSV, "create": {}})
+        assert response.status_code == 409
+        assert response.json()["error"] == "a table named 'fresh' already exists"
+        with server.state.lock:
+            assert server.state.tables["fresh"] is created[0]
+            assert len(created[0]) == 0

@@ -19,7 +19,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakeserver import CubeSpec, FakeServer, SecurityConfig, ServerConfig, TableSpec, User
-from fakeserver.mdx import MdxError, Select, decimal_format, execute, member_name, parse
+from fakeserver import mdx as mdx_module
+from fakeserver.mdx import (
+    MAX_NESTING,
+    MdxError,
+    Select,
+    decimal_format,
+    evaluate,
+    find_cube,
+    member_name,
+    parse,
+)
 from fakeserver.model import Cube, Table
 
 PIVOT = "/activeviam/pivot/rest/v9"
@@ -349,8 +359,11 @@ def test_member_names_are_java_to_string(value: Any, name: str) -> None:
 
 
 def pure(mdx: str) -> dict[str, Any]:
+    """What the route answers, without the socket: parse, the route's cube lookup, evaluate."""
     table = Table.from_spec(CONFIG.tables[0], seed=0)
-    return execute(mdx, {"Trades": Cube("Trades", "Trades")}, {"Trades": table})
+    select = parse(mdx)
+    cube, found = find_cube(select, {"Trades": Cube("Trades", "Trades")}, {"Trades": table})
+    return evaluate(select, cube, found)
 
 
 def test_pure_evaluation_over_model_objects() -> None:
@@ -466,8 +479,10 @@ def test_a_runaway_crossjoin_is_refused_not_computed() -> None:
         "SELECT Crossjoin([Big].[a].[a].Members, [Big].[b].[b].Members) ON 0, "
         "[Big].[c].[c].Members ON 1 FROM [Big]"
     )
+    select = parse(mdx)
+    cube, found = find_cube(select, {"Big": Cube("Big", "Big")}, {"Big": table})
     with pytest.raises(MdxError, match=r"tuples or cells \(fakeserver answers at most"):
-        execute(mdx, {"Big": Cube("Big", "Big")}, {"Big": table})
+        evaluate(select, cube, found)
 
 
 # Token soup close enough to the grammar that the evaluator is reached, not just the parser.
@@ -946,6 +961,76 @@ def test_unknown_names_are_400_naming_them(http: httpx.Client) -> None:
     assert "no cube named 'Nope' (cubes: 'Trades', 'Daily')" in refused(http, "SELECT FROM [Nope]")
     assert "has no measure 'qty.MEAN'" in refused(
         http, "SELECT [Measures].[qty.MEAN] ON 0 FROM [Trades]"
+    )
+
+
+SUM = "[Measures].[qty.SUM]"
+DESKS = "[Trades].[desk].[desk].Members"
+
+
+def nested(opening: str, closing: str, levels: int) -> str:
+    return f"SELECT {opening * levels}{SUM}{closing * levels} ON 0 FROM [Trades]"
+
+
+def subselects(levels: int) -> str:
+    source = "[Trades]"
+    for _ in range(levels):
+        source = f"(SELECT {DESKS} ON 0 FROM {source})"
+    return f"SELECT {SUM} ON 0 FROM {source}"
+
+
+def crossjoins(levels: int) -> str:
+    return f"SELECT {'Crossjoin(' * levels}{{{SUM}}}{f', {DESKS})' * levels} ON 0 FROM [Trades]"
+
+
+#: Shapes that used to exhaust the server's stack (a 500) instead of being refused.
+TOO_DEEP = {
+    "5000 parentheses": nested("(", ")", 5000),
+    "5000 braces": nested("{", "}", 5000),
+    "3000 subselects": subselects(3000),
+    "3000 crossjoins": crossjoins(3000),
+}
+
+
+@pytest.mark.parametrize("mdx", list(TOO_DEEP.values()), ids=list(TOO_DEEP))
+def test_deep_nesting_is_a_400_naming_the_limit(http: httpx.Client, mdx: str) -> None:
+    message = refused(http, mdx)
+    assert message.startswith("unsupported MDX at character ")
+    assert f"nesting deeper than {MAX_NESTING} levels" in message
+    assert f"fakeserver answers at most {MAX_NESTING})" in message
+    total_qty = [c["value"] for c in query(http, GENERATED["total"])["cells"]]
+    assert total_qty == [pytest.approx(total("qty"))]  # the server is still answering
+
+
+@pytest.mark.parametrize(
+    "mdx",
+    [nested("(", ")", MAX_NESTING), nested("{", "}", MAX_NESTING), subselects(MAX_NESTING)],
+    ids=["parentheses", "braces", "subselects"],
+)
+def test_nesting_up_to_the_limit_is_answered(http: httpx.Client, mdx: str) -> None:
+    assert [c["value"] for c in query(http, mdx)["cells"]] == [pytest.approx(total("qty"))]
+
+
+def test_a_condition_too_long_to_evaluate_is_a_400_not_a_500(http: httpx.Client) -> None:
+    # AND/OR chains open no level in the parser; evaluating 5000 of them still must not crash.
+    condition = " OR ".join(['[Trades].[city].CurrentMember.MEMBER_VALUE = "Paris"'] * 5000)
+    mdx = (
+        f"SELECT {SUM} ON 0, Filter([Trades].[city].[city].Members, {condition}) ON 1 FROM [Trades]"
+    )
+    message = refused(http, mdx)
+    assert message == (
+        "unsupported MDX: the query is nested too deeply to evaluate "
+        f"(fakeserver answers at most {MAX_NESTING} levels of nesting)"
+    )
+
+
+def test_a_recursion_error_while_parsing_is_the_same_400(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mdx_module, "MAX_NESTING", 10**6)  # only the stack stops it now
+    with pytest.raises(MdxError) as caught:
+        parse(TOO_DEEP["5000 parentheses"])
+    assert caught.value.status == 400
+    assert caught.value.message.startswith(
+        "unsupported MDX: the query is nested too deeply to parse"
     )
 
 

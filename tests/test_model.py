@@ -135,6 +135,23 @@ def test_rows_with_an_existing_key_replace_it_in_place() -> None:
     assert first[2] == 0 and first[6] is None  # missing columns take their defaults
 
 
+def test_same_schema_is_name_columns_and_keys_not_rows() -> None:
+    table = Table("t", {"id": "int", "name": "String"}, keys=["id"])
+    copy = table.copy()
+    copy.upsert(copy.prepare([[1, "a"]]))
+    assert table.same_schema(table) and table.same_schema(copy) and copy.same_schema(table)
+    assert table.same_schema(Table("t", {"id": "int", "name": "String"}, keys=["id"]))
+    for other in (
+        Table("u", {"id": "int", "name": "String"}, keys=["id"]),
+        Table("t", {"id": "long", "name": "String"}, keys=["id"]),
+        Table("t", {"name": "String", "id": "int"}, keys=["id"]),
+        Table("t", {"id": "int", "name": "String"}),
+        Table("t", {"id": "int", "name": "String"}, ["id"], {"name": "?"}),
+        Table("t", {"id": "int"}, keys=["id"]),
+    ):
+        assert not table.same_schema(other) and not other.same_schema(table)
+
+
 def test_keyless_tables_keep_every_row() -> None:
     t = Table("log", {"v": "int"})
     t.upsert(t.prepare([[1], [1], [1]]))
@@ -146,21 +163,30 @@ def test_keyless_tables_keep_every_row() -> None:
 
 
 def test_defaults_are_atoti_defaults_or_the_given_ones() -> None:
-    t = Table("d", {"k": "String", "n": "int", "x": "double", "b": "boolean", "d": "LocalDate"},
-              default_values={"n": 7, "d": "2020-01-01"})
+    t = Table(
+        "d",
+        {"k": "String", "n": "int", "x": "double", "b": "boolean", "d": "LocalDate"},
+        default_values={"n": 7, "d": "2020-01-01"},
+    )
     t.upsert(t.prepare([{}]))
     assert t.rows() == [("N/A", 7, 0.0, False, dt.date(2020, 1, 1))]
     schema = {c["name"]: c for c in t.schema()["columns"]}
-    assert schema["d"] == {"name": "d", "type": "LocalDate", "defaultValue": "2020-01-01",
-                           "nullable": False}
+    assert schema["d"] == {
+        "name": "d",
+        "type": "LocalDate",
+        "defaultValue": "2020-01-01",
+        "nullable": False,
+    }
     assert schema["x"]["defaultValue"] == 0.0
 
 
 @pytest.mark.parametrize(
     ("rows", "message"),
     [
-        ([ROW, [2, "b", 1, "cheap", 0, True, None, None, None]],
-         "table 't', row 1, column 'price': 'cheap' is not a double"),
+        (
+            [ROW, [2, "b", 1, "cheap", 0, True, None, None, None]],
+            "table 't', row 1, column 'price': 'cheap' is not a double",
+        ),
         ([ROW[:3]], "table 't', row 0: 3 values for 9 columns"),
         ([{"id": 1, "nope": 2}], "table 't', row 0: no column 'nope'"),
         ([5], "table 't', row 0: a row is a list"),
@@ -218,13 +244,20 @@ def test_table_specs_check_their_rows_when_built() -> None:
 
 @pytest.fixture
 def people() -> Table:
-    t = Table("p", {"id": "int", "name": "String", "age": "int", "day": "LocalDate",
-                    "tags": "int[]"}, keys=("id",))
-    t.upsert(t.prepare([
-        [1, "ann", 30, "2024-01-01", [1]],
-        [2, "bob", 40, "2024-06-01", [2]],
-        [3, "cy", 50, None, None],
-    ]))
+    t = Table(
+        "p",
+        {"id": "int", "name": "String", "age": "int", "day": "LocalDate", "tags": "int[]"},
+        keys=("id",),
+    )
+    t.upsert(
+        t.prepare(
+            [
+                [1, "ann", 30, "2024-01-01", [1]],
+                [2, "bob", 40, "2024-06-01", [2]],
+                [3, "cy", 50, None, None],
+            ]
+        )
+    )
     return t
 
 
@@ -299,8 +332,12 @@ def test_query_projects_fields_and_pages(people: Table) -> None:
 
 # -- seeded rows -----------------------------------------------------------------------------
 
-NUMBERS = TableSpec("n", {"id": "long", "q": "int", "p": "double", "ok": "boolean",
-                          "d": "LocalDate"}, keys=("id",), generate=3)
+NUMBERS = TableSpec(
+    "n",
+    {"id": "long", "q": "int", "p": "double", "ok": "boolean", "d": "LocalDate"},
+    keys=("id",),
+    generate=3,
+)
 
 
 def test_generated_rows_are_the_same_for_the_same_seed() -> None:
@@ -323,8 +360,9 @@ def test_generated_numbers_are_pinned_across_machines() -> None:
 
 
 def test_generated_strings_follow_column_names_and_keys_stay_distinct() -> None:
-    spec = TableSpec("c", {"email": "String", "city": "String", "flag": "boolean"},
-                     keys=("email",), generate=50)
+    spec = TableSpec(
+        "c", {"email": "String", "city": "String", "flag": "boolean"}, keys=("email",), generate=50
+    )
     rows = ServerState(ServerConfig(tables=(spec,))).tables["c"].rows()
     assert len(rows) == 50 and all("@" in r[0] for r in rows)
     impossible = TableSpec("b", {"flag": "boolean"}, keys=("flag",), generate=3)
@@ -385,11 +423,19 @@ def test_csv_errors_name_row_and_line(text: str, message: str) -> None:
 
 
 def test_types_are_inferred_from_a_csv() -> None:
-    text = "i,l,d,b,day,at,s,empty\n1,5000000000,1.5,true,2024-01-01,2024-01-01T10:00:00,x,\n" \
-           "2,1,2,false,2024-01-02,2024-01-02T10:00:00,3,\n"
+    text = (
+        "i,l,d,b,day,at,s,empty\n1,5000000000,1.5,true,2024-01-01,2024-01-01T10:00:00,x,\n"
+        "2,1,2,false,2024-01-02,2024-01-02T10:00:00,3,\n"
+    )
     assert infer_types(text, CsvOptions()) == {
-        "i": "int", "l": "long", "d": "double", "b": "boolean", "day": "LocalDate",
-        "at": "LocalDateTime", "s": "String", "empty": "String",
+        "i": "int",
+        "l": "long",
+        "d": "double",
+        "b": "boolean",
+        "day": "LocalDate",
+        "at": "LocalDateTime",
+        "s": "String",
+        "empty": "String",
     }
     with pytest.raises(DataError, match="needs a header row"):
         infer_types(text, CsvOptions(header=False))
@@ -399,8 +445,9 @@ def test_types_are_inferred_from_a_csv() -> None:
 
 
 def source(path: str | Path, root: Path, *, local: bool = True) -> str:
-    return read_source(str(path), local_host=local, file_roots=(str(root),),
-                       cloud_files={"s3://b/k.csv": "a\n1\n"})
+    return read_source(
+        str(path), local_host=local, file_roots=(str(root),), cloud_files={"s3://b/k.csv": "a\n1\n"}
+    )
 
 
 def test_sources_under_the_roots_are_read(tmp_path: Path) -> None:
@@ -498,8 +545,11 @@ def check_shape(discovery: dict[str, Any]) -> None:
 
 
 def test_cubes_have_hierarchies_for_keys_and_strings_and_sums_for_numbers() -> None:
-    t = Table("trades", {"id": "int", "desk": "String", "qty": "int", "price": "double",
-                         "day": "LocalDate"}, keys=("id",))
+    t = Table(
+        "trades",
+        {"id": "int", "desk": "String", "qty": "int", "price": "double", "day": "LocalDate"},
+        keys=("id",),
+    )
     discovery = cube_discovery({"T": Cube("T", "trades")}, {"trades": t})
     check_shape(discovery)
     cube = discovery["catalogs"][0]["cubes"][0]
@@ -520,10 +570,32 @@ def test_a_cube_over_numbers_only_has_no_dimension() -> None:
 
 # -- no input makes anything but a DataError ----------------------------------------------
 
-KEYS = st.sampled_from(["$and", "$or", "$not", "$eq", "$lt", "$lte", "$gt", "$gte", "$in",
-                        "$nor", "id", "name", "age", "day", "tags", "x"])
+KEYS = st.sampled_from(
+    [
+        "$and",
+        "$or",
+        "$not",
+        "$eq",
+        "$lt",
+        "$lte",
+        "$gt",
+        "$gte",
+        "$in",
+        "$nor",
+        "id",
+        "name",
+        "age",
+        "day",
+        "tags",
+        "x",
+    ]
+)
 SCALARS = (
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=5)
     | st.sampled_from(["2024-01-01", "ann", "", "2024-01-01T00:00:00"])
 )
 JSON = st.recursive(
@@ -533,8 +605,9 @@ JSON = st.recursive(
 )
 
 
-@settings(max_examples=200, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(condition=JSON)
 def test_any_condition_compiles_and_runs_or_is_a_data_error(people: Table, condition: Any) -> None:
     try:

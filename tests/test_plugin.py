@@ -180,7 +180,9 @@ def test_markers_are_registered(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest(*QUIET, "--markers")
     result.stdout.fnmatch_lines(
         [
-            "@pytest.mark.fake_server(config=None, **fields):*",
+            "@pytest.mark.fake_server(config=None, **fields): the fake_server fixture's "
+            "ServerConfig; a config (positional or config=) replaces farther marks, then "
+            "fields apply; a closer mark wins field by field",
             "@pytest.mark.fake_scenarios(tiers=None, auth=None, *",
         ]
     )
@@ -226,8 +228,19 @@ def test_a_whole_config_replaces_farther_marks(fake_server):
     assert (config.server_version, config.exposed, config.seed) == ("6.0.0", True, 3)
 
 
+@pytest.mark.fake_server(config=ServerConfig(server_version="6.0.1"), seed=4)
+def test_a_whole_config_given_as_config_keyword(fake_server):
+    config = fake_server.config
+    assert (config.server_version, config.exposed, config.seed) == ("6.0.1", True, 4)
+
+
 @pytest.mark.fake_server(exposed="yes")
 def test_bad_field(fake_server):
+    pass
+
+
+@pytest.mark.fake_server(config="6.0.0")
+def test_bad_config(fake_server):
     pass
 
 
@@ -240,15 +253,29 @@ def test_unknown_field(fake_server):
 def test_fake_server_marks_merge_closest_first(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_marks=MARKS)
     result = pytester.runpytest(*STRICT)
-    result.assert_outcomes(passed=4, errors=2)
+    result.assert_outcomes(passed=5, errors=3)
     result.stdout.fnmatch_lines(
         [
             "*ERROR at setup of test_bad_field*",
             "fake_server: exposed: 'yes' is not a boolean",
+            "*ERROR at setup of test_bad_config*",
+            "fake_server: config must be a ServerConfig or None, not str",
             "*ERROR at setup of test_unknown_field*",
             "fake_server: colour: unknown field*",
         ]
     )
+    assert_reported_once(result, "fake_server: ", 3)
+
+
+def assert_reported_once(result: pytest.RunResult, prefix: str, errors: int) -> None:
+    """Each error's message once: not raised inside an ``except`` (no chained repeat)."""
+    output = result.stdout.str()
+    assert "During handling of the above exception" not in output
+    # Summary lines ("ERROR ... - Failed: ...") are cut to the terminal width: not counted.
+    reported = [
+        line for line in output.splitlines() if prefix in line and not line.startswith("ERROR ")
+    ]
+    assert len(reported) == errors, reported
 
 
 REUSE = """
@@ -456,6 +483,7 @@ def test_bad_scenario_filters_stop_collection(
     result = pytester.runpytest(*STRICT)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines([f"*fake_scenarios: {message}"])
+    assert_reported_once(result, "fake_scenarios: ", 1)
 
 
 # -- versions: marker > option > env > ini > default -----------------------------------------

@@ -345,8 +345,30 @@ def test_server_config_merges_marks_closest_last() -> None:
     assert (config.server_version, config.seed, config.exposed) == ("6.0.3", 2, False)
     whole = server_config(defaults, [((), {"seed": 1}), ((ServerConfig(host="remote"),), {})])
     assert whole == ServerConfig(host="remote")
-    with pytest.raises(FixtureConfigError, match="at most one positional ServerConfig"):
+    with pytest.raises(
+        FixtureConfigError, match=r"^fake_server: config must be a ServerConfig or "
+    ):
         server_config(defaults, [(("6.0.0",), {})])
+
+
+def test_server_config_takes_config_as_a_keyword_too() -> None:
+    # The marker's help promises fake_server(config=None, **fields): both forms are the same.
+    defaults = {"server_version": "6.0.3"}
+    farther = ((), {"seed": 1, "exposed": False})
+    keyword = server_config(defaults, [farther, ((), {"config": ServerConfig(host="remote")})])
+    positional = server_config(defaults, [farther, ((ServerConfig(host="remote"),), {})])
+    assert keyword == positional == ServerConfig(host="remote")
+    with_fields = server_config(defaults, [farther, ((), {"config": ServerConfig(), "seed": 4})])
+    assert with_fields == ServerConfig(seed=4)
+    none = server_config(defaults, [farther, ((), {"config": None, "seed": 5})])
+    assert (none.server_version, none.seed, none.exposed) == ("6.0.3", 5, False)
+    assert server_config(defaults, [farther, ((None,), {})]) == server_config(defaults, [farther])
+    with pytest.raises(FixtureConfigError, match=r"^fake_server: config given twice"):
+        server_config(defaults, [((ServerConfig(),), {"config": ServerConfig()})])
+    with pytest.raises(FixtureConfigError, match=r"^fake_server: takes at most one ServerConfig"):
+        server_config(defaults, [((ServerConfig(), ServerConfig()), {})])
+    with pytest.raises(FixtureConfigError, match=r"^fake_server: config must be .* not dict$"):
+        server_config(defaults, [((), {"config": {"seed": 1}})])
 
 
 def test_scenario_filter_merges_and_validates() -> None:

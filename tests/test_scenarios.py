@@ -14,8 +14,26 @@ from fakeserver.scenarios import AUTH_MODES, CAPABILITY_TABLE, TIER_RULES, Cell,
 MATRIX = matrix()
 
 
+#: The connect failures of the matrix, by name (fakeserver/scenarios.py ``_failures``).
+FAILURE_NAMES = (
+    "basic-no_credentials",
+    "basic-wrong_password",
+    "basic-unknown_user",
+    "bearer-no_credentials",
+    "bearer-unknown_token",
+    "certificate-untrusted_client_certificate",
+    "certificate-required_no_certificate",
+    "certificate-unknown_user",
+    "bearer-unknown_ca",
+    "certificate-unknown_ca",
+)
+
+
 def test_matrix_covers_every_cell_for_every_auth_mode() -> None:
-    assert len(MATRIX) >= 150
+    assert len(MATRIX) >= 150  # the bar
+    assert len(MATRIX) == 64 * 3 + len(FAILURE_NAMES) == 202
+    assert [s.name for s in MATRIX if s.cell is None] == list(FAILURE_NAMES)
+    assert all(s.expected_tier is None for s in MATRIX if s.cell is None)
     for mode in AUTH_MODES:
         cells = {s.cell for s in MATRIX if s.auth == mode and s.cell is not None}
         assert len(cells) == 64

@@ -237,7 +237,8 @@ def test_head_keeps_the_length_of_get_and_204_has_none(open_server: FakeServer) 
     open_server.expect_request("/nothing").respond_with_data("", status=204)
     with socket.create_connection(("127.0.0.1", open_server.port), timeout=5) as sock:
         sock.sendall(
-            b"GET /nothing HTTP/1.1\r\nHost: x\r\n\r\nGET /versions/rest HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"GET /versions/rest HTTP/1.1\r\nHost: x\r\n\r\n"
         )
         stream = sock.makefile("rb")
         status, headers, payload = read_response(stream)
@@ -302,3 +303,34 @@ def test_log_limit_keeps_the_newest_entries() -> None:
         for index in range(10):
             http.get(f"/nope/{index}")
         assert len(unlimited.log) == 10
+
+
+@pytest.mark.parametrize(
+    "request_head",
+    [
+        b"GET /versions/rest HTTP/1.0\r\n\r\n",
+        b"GET /versions/rest HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    ],
+    ids=["http_1_0", "connection_close"],
+)
+def test_clients_that_ask_to_close_get_one_answer_then_eof(
+    open_server: FakeServer, request_head: bytes
+) -> None:
+    with socket.create_connection(("127.0.0.1", open_server.port), timeout=5) as sock:
+        sock.sendall(request_head)
+        stream = sock.makefile("rb")
+        status, headers, payload = read_response(stream)
+        assert status == 200 and json.loads(payload)["version"] == 1
+        assert headers["connection"] == "close"
+        assert stream.read() == b"", "the server closed the connection"
+
+
+def test_a_header_that_would_split_the_response_is_a_500(open_server: FakeServer) -> None:
+    from werkzeug.wrappers import Response
+
+    response = Response("x")
+    response.headers.set("X-Bad", "ok")
+    response.headers._list[-1] = ("X-Bad", "a\r\nInjected: yes")  # bypass werkzeug's check
+    open_server.expect_request("/split").respond_with_response(response)
+    answer = httpx.get(open_server.url + "/split")
+    assert answer.status_code == 500 and "injected" not in answer.headers
