@@ -11,6 +11,7 @@ import functools
 import os
 import ssl
 from collections.abc import Iterable, Mapping
+from http.cookiejar import CookieJar
 from typing import Any, Literal
 
 import httpx
@@ -107,6 +108,17 @@ def _error_message(response: httpx.Response) -> tuple[str, str]:
     return text, response.request.url.path
 
 
+class _NoCookies(CookieJar):
+    """Atoti's client strips cookies, and so does this one (SPEC §4.3): credentials go with
+    every request instead. Parsing Set-Cookie on every answer would also cost ~0.1 ms."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+    def add_cookie_header(self, request: Any) -> None:
+        return None
+
+
 class Session:
     """A connected session; build it with :meth:`connect`."""
 
@@ -122,6 +134,7 @@ class Session:
     expected_server_version: str
     expected_python_api_version: str
     _http: httpx.Client
+    _urls: dict[str, httpx.URL]
     _authentication: Authentication | None
     _certificate_authority: str | None
     _pivot_path: str
@@ -168,8 +181,14 @@ class Session:
         else:
             options["verify"] = False  # plain HTTP: no context to build
         self._http = httpx.Client(
-            base_url=self.url, headers=headers, timeout=timeout, follow_redirects=False, **options
+            base_url=self.url,
+            headers=headers,
+            timeout=timeout,
+            follow_redirects=False,
+            cookies=_NoCookies(),
+            **options,
         )
+        self._urls = {}
         try:
             self._handshake()
         except BaseException:
@@ -278,7 +297,7 @@ class Session:
     ) -> httpx.Response:
         """One request; every failure becomes a typed ClientError, never an httpx one."""
         try:
-            response = self._http.request(method, path, **kwargs)
+            response = self._http.request(method, self._url(path), **kwargs)
         except httpx.TimeoutException:
             limit = self._http.timeout.read
             raise TimeoutError(
@@ -297,6 +316,15 @@ class Session:
         if protocol_step and response.status_code == 404:
             raise ProtocolError(f"{path} not found on {self.url}: not an Atoti server?")
         raise ServerError(response.status_code, message, where)
+
+    def _url(self, path: str) -> httpx.URL:
+        """The absolute URL of ``path``, parsed once: httpx's URL parsing is costly."""
+        url = self._urls.get(path)
+        if url is None:
+            if len(self._urls) > 256:  # table names vary: keep the cache small
+                self._urls.clear()
+            url = self._urls[path] = self._http.base_url.join(path.lstrip("/"))
+        return url
 
     def _transport_error(self, error: httpx.TransportError, method: str, path: str) -> ClientError:
         cause: BaseException | None = error

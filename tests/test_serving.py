@@ -334,3 +334,40 @@ def test_a_header_that_would_split_the_response_is_a_500(open_server: FakeServer
     open_server.expect_request("/split").respond_with_response(response)
     answer = httpx.get(open_server.url + "/split")
     assert answer.status_code == 500 and "injected" not in answer.headers
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        (b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n", 431),
+        (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 431),
+        (
+            b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            400,
+        ),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+    ],
+    ids=["huge_header", "huge_target", "smuggling_lengths", "bad_chunk"],
+)
+def test_requests_the_engine_must_not_read_are_refused(
+    open_server: FakeServer, raw: bytes, status: int
+) -> None:
+    with socket.create_connection(("127.0.0.1", open_server.port), timeout=5) as sock:
+        sock.sendall(raw)
+        answer, headers, payload = read_response(sock.makefile("rb"))
+    assert answer == status and headers["content-type"] == "application/json"
+    assert json.loads(payload)["status"] == status
+    assert httpx.get(open_server.url + PIVOT_PATH + "/ping").text == "pong"
+
+
+def test_an_upgrade_request_is_answered_once_then_closed(open_server: FakeServer) -> None:
+    raw = (
+        b"GET /versions/rest HTTP/1.1\r\nHost: x\r\n"
+        b"Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", open_server.port), timeout=5) as sock:
+        sock.sendall(raw)
+        stream = sock.makefile("rb")
+        status, headers, _ = read_response(stream)
+        assert status == 200 and headers["connection"] == "close"
+        assert stream.read() == b"", "one answer, then the end of the stream"
