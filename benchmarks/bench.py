@@ -858,7 +858,7 @@ def machine() -> list[str]:
     except OSError:
         pass
     versions = []
-    for name in ("fakeserver", "werkzeug", "pytest-httpserver", "httpx", "h11", "trustme"):
+    for name in ("fakeserver", "werkzeug", "pytest-httpserver", "httpx", "httptools", "trustme"):
         try:
             versions.append(f"{name} {metadata.version(name)}")
         except metadata.PackageNotFoundError:
