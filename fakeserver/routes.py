@@ -117,17 +117,26 @@ def json_response(data: Any, status: int = 200) -> Response:
     return response
 
 
+def _not_json(constant: str) -> Any:
+    # Python's json reads NaN and Infinity; JSON has neither, and answering them back
+    # would hand clients a body their parsers refuse.
+    raise ValueError(f"{constant} is not a JSON value")
+
+
 def json_body(request: Request) -> Any:
     """The request's JSON body, or a 400 that says what is wrong with it."""
     raw = request.get_data(cache=True)
     if not raw:
         raise FakeHTTPError(400, "a JSON body is required")
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_not_json)
     except UnicodeDecodeError:
         raise FakeHTTPError(400, "the body is not UTF-8") from None
-    except ValueError as error:
+    except json.JSONDecodeError as error:
         raise FakeHTTPError(400, f"the body is not valid JSON: {error.args[0]}") from None
+    except ValueError as error:  # e.g. an integer literal of thousands of digits
+        message = str(error).split(";")[0]
+        raise FakeHTTPError(400, f"the body is not usable JSON: {message}") from None
     except RecursionError:
         raise FakeHTTPError(400, "the body is nested too deeply") from None
 

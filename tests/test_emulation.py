@@ -219,3 +219,26 @@ def test_a_running_server_follows_the_host_id_override(
     assert body["host"]["id"] == "changed-while-running"
     with client.Session.connect(open_server.url) as session:
         assert session.conditions.same_host is True
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"rows": [[NaN]]}', "NaN is not a JSON value"),
+        (b'{"rows": [[-Infinity]]}', "-Infinity is not a JSON value"),
+        (b'{"rows": [[' + b"9" * 5000 + b"]]}", "integer string conversion"),
+    ],
+    ids=["nan", "infinity", "huge_integer"],
+)
+def test_non_json_numbers_are_a_400_without_python_advice(
+    secured_server: FakeServer, body: bytes, message: str
+) -> None:
+    path = ATOTI_PATH + "/tables/anything/rows"
+    response = httpx.post(
+        secured_server.url + path,
+        content=body,
+        headers={**ADMIN, "Content-Type": "application/json"},
+    )
+    payload = assert_error(response, 400, path)
+    assert message in str(payload["error"])
+    assert "sys.set_int_max_str_digits" not in response.text
