@@ -150,6 +150,7 @@ class Session:
     _certificate_authority: str | None
     _pivot_path: str
     _atoti_path: str | None
+    _https: bool
     _answered: bool = False  # any answer yet: tells a refused handshake from a dropped request
 
     def __init__(self) -> None:  # use Session.connect()
@@ -174,6 +175,10 @@ class Session:
         """
         self = object.__new__(cls)
         self.url = url.rstrip("/")
+        parsed = httpx.URL(self.url)
+        if parsed.query or parsed.fragment or parsed.scheme not in ("http", "https"):
+            raise ClientError(f"{url!r} is not an http(s) URL without query or fragment")
+        self._https = parsed.scheme == "https"  # httpx lower-cases the scheme
         self._authentication = authentication
         self._certificate_authority = (
             os.fspath(certificate_authority) if certificate_authority is not None else None
@@ -187,7 +192,7 @@ class Session:
         options: dict[str, Any] = {}
         if transport is not None:
             options["transport"] = transport
-        elif self.url.startswith("https:"):
+        elif self._https:
             options["verify"] = _ssl_context(self._certificate_authority, authentication)
         else:
             options["verify"] = _unused_context()  # plain HTTP: share one, never build one
@@ -349,7 +354,7 @@ class Session:
             )
             return TlsError(f"TLS with {self.url} failed ({cause.reason or cause}){hint}")
         closed = isinstance(error, httpx.RemoteProtocolError | httpx.ReadError)
-        if closed and self.url.startswith("https:") and not self._answered:
+        if closed and self._https and not self._answered:
             # TLS 1.3 reports a refused client certificate only at the first read.
             return TlsError(
                 f"{self.url} closed the TLS connection before any answer: "

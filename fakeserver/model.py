@@ -240,8 +240,17 @@ Convert = Callable[[str, Any], Any]
 
 
 def _check_table_name(name: object) -> str:
-    if not isinstance(name, str) or not name or "/" in name or not name.isprintable():
-        raise DataError(f"{_short(name)} is not a table name (non-empty, printable, no '/')")
+    # "." and ".." would be dot segments of the table's URL, dropped by every client.
+    if (
+        not isinstance(name, str)
+        or not name
+        or "/" in name
+        or name in (".", "..")
+        or not name.isprintable()
+    ):
+        raise DataError(
+            f"{_short(name)} is not a table name (non-empty, printable, no '/', not . or ..)"
+        )
     return name
 
 

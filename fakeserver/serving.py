@@ -116,8 +116,12 @@ class _Requests:
         self.head_size = 0
         self._body: list[bytes] = []
         self._body_size = 0
+        self.headers_done = False
+        self.progressed = False  # any callback since the last feed
 
     def on_message_begin(self) -> None:
+        self.progressed = True
+        self.headers_done = False
         self.current = _Request()
         self.head_size = 0
         self._body = []
@@ -125,19 +129,27 @@ class _Requests:
 
     def on_url(self, url: bytes) -> None:
         assert self.current is not None
+        self.progressed = True
         self.current.target += url
         self.head_size += len(url)
+        if self.head_size > _MAX_HEADER_BYTES:
+            raise _RequestRefused(431, "request header fields too large")
 
     def on_header(self, name: bytes, value: bytes) -> None:
         assert self.current is not None
+        self.progressed = True
         self.head_size += len(name) + len(value)
         if self.head_size > _MAX_HEADER_BYTES:
             raise _RequestRefused(431, "request header fields too large")
+        if self.headers_done:
+            return  # a trailer field: never merged into the headers (RFC 9110 6.5.1)
         self.current.headers.append((name.lower(), value.strip(b" \t")))
 
     def on_headers_complete(self) -> None:
         request = self.current
         assert request is not None
+        self.progressed = True
+        self.headers_done = True
         request.method = self.parser.get_method()
         request.http_version = self.parser.get_http_version()
         headers = dict(request.headers)
@@ -150,6 +162,7 @@ class _Requests:
             self.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def on_body(self, body: bytes) -> None:
+        self.progressed = True
         self._body_size += len(body)
         if self._body_size > self.max_body_size:
             raise _RequestRefused(413, f"request body exceeds {self.max_body_size} bytes")
@@ -229,7 +242,7 @@ class KeepAliveServer:
         for conn in connections:
             # shutdown() wakes a worker blocked in recv() at once.
             with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
+                socket.socket.shutdown(conn, socket.SHUT_RDWR)  # SSLSocket's would drop _sslobj
         deadline = time.monotonic() + 2.0  # one budget for all, not 2 s per stuck worker
         for worker in workers:
             worker.join(timeout=max(0.0, deadline - time.monotonic()))
@@ -311,6 +324,7 @@ class KeepAliveServer:
         parser = httptools.HttpRequestParser(protocol)
         protocol.parser = parser
         failure: tuple[int, str] | None = None
+        stalled = 0
         while not self._stopping:
             # Answer, in order, every request the last read completed (pipelining).
             while protocol.complete:
@@ -327,12 +341,12 @@ class KeepAliveServer:
             if failure is not None:
                 status, message = failure
                 self._send_error(sock, status, message, protocol.current)
-                if status == 413:
-                    _linger_close(sock)  # the unread body makes the stream unusable
+                _linger_close(sock)  # unread input: a plain close would reset the answer away
                 return
             data = sock.recv(_RECV)
             if not data:
                 return  # closed, possibly mid-request: nothing to answer
+            protocol.progressed = False
             try:
                 parser.feed_data(data)
             except httptools.HttpParserUpgrade:
@@ -351,7 +365,11 @@ class KeepAliveServer:
             except httptools.HttpParserError:
                 failure = (400, "malformed request")
             else:
-                if protocol.current is not None and protocol.head_size > _MAX_HEADER_BYTES:
+                if protocol.current is None or protocol.progressed:
+                    stalled = 0
+                else:  # httptools buffers a header name/value (or trailer) it has not ended
+                    stalled += len(data)
+                if stalled > _MAX_HEADER_BYTES:
                     failure = (431, "request header fields too large")
 
     def _environ(self, request: _Request, address: Any, peer_der: bytes | None) -> dict[str, Any]:

@@ -295,3 +295,21 @@ def test_client_timeout_is_also_the_builtin() -> None:
 
     assert issubclass(client.TimeoutError, builtins.TimeoutError)
     assert issubclass(client.TimeoutError, client.ConnectFailedError)
+
+
+def test_an_upper_case_https_scheme_still_uses_the_ca(mtls_server: FakeServer) -> None:
+    url = mtls_server.url.replace("https://", "HTTPS://")
+    with client.Session.connect(
+        url,
+        certificate_authority=mtls_server.ca_path,
+        authentication=client.ClientCertificate(*mtls_server.client_certificate("admin")),
+    ) as session:
+        assert session.user == "admin"
+
+
+@pytest.mark.parametrize("suffix", ["?x=1", "#frag"])
+def test_urls_with_a_query_or_fragment_are_refused(open_server: FakeServer, suffix: str) -> None:
+    with pytest.raises(client.ClientError, match="without query or fragment"):
+        client.Session.connect(open_server.url + "/" + suffix)
+    with pytest.raises(client.ClientError, match="http"):
+        client.Session.connect("ftp://127.0.0.1:1")

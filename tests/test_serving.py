@@ -371,3 +371,40 @@ def test_an_upgrade_request_is_answered_once_then_closed(open_server: FakeServer
         status, headers, _ = read_response(stream)
         assert status == 200 and headers["connection"] == "close"
         assert stream.read() == b"", "one answer, then the end of the stream"
+
+
+def test_chunked_trailers_never_become_headers() -> None:
+    from .conftest import SECURITY
+
+    with FakeServer(ServerConfig(security=SECURITY)) as server:
+        auth = base64.b64encode(b"admin:admin-pass").decode()
+        body = json.dumps({"name": "smuggled", "columns": {"id": "int"}}).encode()
+        request = (
+            b"POST /atoti/rest/v1/tables HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+            + f"{len(body):x}\r\n".encode()
+            + body
+            + b"\r\n0\r\nAuthorization: Basic "
+            + auth.encode()
+            + b"\r\n\r\n"
+        )
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            sock.sendall(request)
+            status, _, _ = read_response(sock.makefile("rb"))
+        assert status == 401, "credentials in a trailer must not authenticate"
+
+
+@pytest.mark.parametrize("where", ["header_value", "url"])
+def test_a_head_trickled_in_pieces_hits_the_limit(open_server: FakeServer, where: str) -> None:
+    start = b"GET / HTTP/1.1\r\nHost: x\r\nX-Long: " if where == "header_value" else b"GET /"
+    with socket.create_connection(("127.0.0.1", open_server.port), timeout=10) as sock:
+        sock.sendall(start)
+        for _ in range(64):  # up to 1 MB, 16 KB at a time: the server must stop us first
+            try:
+                sock.sendall(b"a" * 16384)
+            except OSError:
+                break
+        stream = sock.makefile("rb")
+        status, _, payload = read_response(stream)
+    assert status == 431 and json.loads(payload)["status"] == 431
+    assert httpx.get(open_server.url + PIVOT_PATH + "/ping").text == "pong"
