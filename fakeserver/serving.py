@@ -153,12 +153,16 @@ class _Requests:
         request.method = self.parser.get_method()
         request.http_version = self.parser.get_http_version()
         headers = dict(request.headers)
-        if request.http_version == "1.1" and b"host" not in headers:
-            raise _RequestRefused(400, "malformed request: HTTP/1.1 needs a Host header")
+        hosts = sum(1 for name, _ in request.headers if name == b"host")
+        if hosts > 1 or (request.http_version == "1.1" and not hosts):
+            raise _RequestRefused(400, "malformed request: HTTP/1.1 needs one Host header")
         length = headers.get(b"content-length")
         if length is not None and int(length) > self.max_body_size:
             raise _RequestRefused(413, f"request body exceeds {self.max_body_size} bytes")
-        if headers.get(b"expect", b"").lower() == b"100-continue":
+        # Not behind answers still owed to earlier pipelined requests (the client would take
+        # it for theirs), and never to HTTP/1.0, which has no interim answers.
+        expects = headers.get(b"expect", b"").lower() == b"100-continue"
+        if expects and request.http_version == "1.1" and not self.complete:
             self.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def on_body(self, body: bytes) -> None:
@@ -374,9 +378,9 @@ class KeepAliveServer:
 
     def _environ(self, request: _Request, address: Any, peer_der: bytes | None) -> dict[str, Any]:
         body = request.body
-        target = request.target
+        target = request.target.partition(b"#")[0]  # a fragment never reaches a server
         path, _, query = target.partition(b"?")
-        if path.startswith((b"http://", b"https://")):  # absolute-form target
+        if path[:8].lower().startswith((b"http://", b"https://")):  # absolute-form target
             path = b"/" + path.split(b"/", 3)[3] if path.count(b"/") >= 3 else b"/"
         environ: dict[str, Any] = {
             "REQUEST_METHOD": request.method.decode("ascii"),

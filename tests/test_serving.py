@@ -408,3 +408,23 @@ def test_a_head_trickled_in_pieces_hits_the_limit(open_server: FakeServer, where
         status, _, payload = read_response(stream)
     assert status == 431 and json.loads(payload)["status"] == 431
     assert httpx.get(open_server.url + PIVOT_PATH + "/ping").text == "pong"
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "expected"),
+    [
+        (b"GET /versions/rest HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, None),
+        (b"GET HTTP://x/versions/rest HTTP/1.1\r\nHost: x\r\n\r\n", 200, "/versions/rest"),
+        (b"GET /versions/rest#frag HTTP/1.1\r\nHost: x\r\n\r\n", 200, "/versions/rest"),
+    ],
+    ids=["two_hosts", "absolute_form_upper_case", "fragment"],
+)
+def test_request_targets_and_hosts(
+    open_server: FakeServer, raw: bytes, status: int, expected: str | None
+) -> None:
+    with socket.create_connection(("127.0.0.1", open_server.port), timeout=5) as sock:
+        sock.sendall(raw)
+        answer, _, _ = read_response(sock.makefile("rb"))
+    assert answer == status
+    if expected is not None:
+        assert open_server.log[-1][0].path == expected
