@@ -108,7 +108,9 @@ class FakeServer(HTTPServer):
     """A running fake Atoti target; use it as a context manager.
 
     ``certificate_authority`` (a ``trustme.CA``) signs the server certificate and is trusted
-    for client certificates when TLS is configured; by default each server makes its own.
+    for client certificates when TLS is configured; by default each server makes its own,
+    and from ``start()`` on it is here to issue certificates of your own (expired, for
+    another name) with trustme.
     ``server.log`` lists every ``(request, response)`` pair, expectations and emulation alike.
     """
 
@@ -152,6 +154,9 @@ class FakeServer(HTTPServer):
             self._tls = ServerTls(
                 self.config.tls, ca=self.certificate_authority, bind_host=self.host
             )
+            # Public from now on: tests issue their own certificates with it (expired ones,
+            # other names), and a later start() keeps the same CA.
+            self.certificate_authority = self._tls.ca
             self.ssl_context = self._tls.context
         self.emulation.faults.reset()  # a stop() cut its delays short; start afresh
         try:

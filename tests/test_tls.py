@@ -60,15 +60,20 @@ def test_certificate_for_an_unknown_user_is_401(mtls_server: FakeServer) -> None
     assert response.status_code == 401
 
 
+def assert_refused(server: FakeServer, leaf: trustme.LeafCert, tmp_path: Path) -> None:
+    """A client presenting ``leaf`` cannot get an answer from ``server``."""
+    assert server.ca_path is not None
+    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+    leaf.cert_chain_pems[0].write_to_path(str(cert))
+    leaf.private_key_pem.write_to_path(str(key))
+    with httpx.Client(verify=context(server.ca_path, (str(cert), str(key)))) as http:
+        with pytest.raises((httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError)):
+            http.get(server.url + PIVOT_PATH + "/ping")
+
+
 def test_untrusted_client_certificate_is_refused(mtls_server: FakeServer, tmp_path: Path) -> None:
     assert mtls_server.ca_path is not None
-    other = trustme.CA().issue_cert("admin", common_name="admin")
-    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
-    other.cert_chain_pems[0].write_to_path(str(cert))
-    other.private_key_pem.write_to_path(str(key))
-    with httpx.Client(verify=context(mtls_server.ca_path, (str(cert), str(key)))) as http:
-        with pytest.raises((httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError)):
-            http.get(mtls_server.url + PIVOT_PATH + "/ping")
+    assert_refused(mtls_server, trustme.CA().issue_cert("admin", common_name="admin"), tmp_path)
     # ... and the server keeps serving everyone else.
     with httpx.Client(verify=context(mtls_server.ca_path)) as http:
         assert http.get(mtls_server.url + "/versions/rest").status_code == 200
@@ -163,18 +168,13 @@ def test_client_certificates_outside_their_validity_are_refused(
 
     assert mtls_server.ca_path is not None
     now = datetime.datetime.now(datetime.timezone.utc)
-    leaf = mtls_server._tls.ca.issue_cert(  # type: ignore[union-attr]
+    leaf = mtls_server.certificate_authority.issue_cert(
         "admin",
         common_name="admin",
         not_before=now + datetime.timedelta(days=not_before),
         not_after=now + datetime.timedelta(days=not_after),
     )
-    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
-    leaf.cert_chain_pems[0].write_to_path(str(cert))
-    leaf.private_key_pem.write_to_path(str(key))
-    with httpx.Client(verify=context(mtls_server.ca_path, (str(cert), str(key)))) as http:
-        with pytest.raises((httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError)):
-            http.get(mtls_server.url + PIVOT_PATH + "/ping")
+    assert_refused(mtls_server, leaf, tmp_path)
     # The same CA's valid certificate still works: the refusal was about validity.
     with httpx.Client(
         verify=context(mtls_server.ca_path, mtls_server.client_certificate("admin"))
