@@ -167,11 +167,14 @@ class Session:
         transport: httpx.BaseTransport | None = None,
         server_version: str = DEFAULT_SERVER_VERSION,
         python_api_version: str = DEFAULT_PYTHON_API_VERSION,
+        trust_env: bool = False,
     ) -> Session:
         """Connect to the target at ``url`` and establish its tier.
 
         ``server_version`` and ``python_api_version`` are what this client expects; a
-        target started with others lands in a lesser tier, as SPEC §3.1 says.
+        target started with others lands in a lesser tier, as SPEC §3.1 says. ``timeout``
+        (seconds) bounds every request. Proxy and ``.netrc`` settings from the environment
+        are ignored unless ``trust_env=True``.
         """
         self = object.__new__(cls)
         self.url = url.rstrip("/")
@@ -202,9 +205,10 @@ class Session:
             timeout=timeout,
             follow_redirects=False,
             cookies=_NoCookies(),
-            # Test traffic goes where the URL says: an ambient HTTP_PROXY or .netrc must not
-            # reroute or re-authenticate it (and reading them costs every connect).
-            trust_env=False,
+            # By default test traffic goes where the URL says: an ambient HTTP_PROXY or .netrc
+            # must not reroute or re-authenticate it (and reading them costs every connect).
+            # trust_env=True reaches a remote target behind a proxy.
+            trust_env=trust_env,
             **options,
         )
         try:

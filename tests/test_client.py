@@ -313,3 +313,18 @@ def test_urls_with_a_query_or_fragment_are_refused(open_server: FakeServer, suff
         client.Session.connect(open_server.url + "/" + suffix)
     with pytest.raises(client.ClientError, match="http"):
         client.Session.connect("ftp://127.0.0.1:1")
+
+
+def test_ambient_proxies_are_ignored_unless_asked_for(
+    open_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A proxy nobody listens on: honouring it would make the connect fail.
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        proxy = f"http://127.0.0.1:{unused.getsockname()[1]}"
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        monkeypatch.setenv("NO_PROXY", "")
+        with client.Session.connect(open_server.url) as session:
+            assert session.tier is Tier.READ_ONLY
+        with pytest.raises(client.ConnectFailedError):
+            client.Session.connect(open_server.url, trust_env=True, timeout=2)
