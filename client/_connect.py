@@ -485,24 +485,9 @@ class Session:
         response = self._call(Capability.CUBES, "GET", "/cube/discovery", api="pivot")
         return Cubes.from_json(response.json())
 
-    def read_csv(
-        self,
-        source: str | os.PathLike[str],
-        *,
-        table_name: str,
-        keys: Iterable[str] = (),
-        data_types: Mapping[str, str] | None = None,
-        separator: str = ",",
-    ) -> Table:
-        """A new table loaded from a CSV: a local path (``load.file``) or cloud URL."""
-        return read_csv(
-            self,
-            source,
-            table_name=table_name,
-            keys=keys,
-            data_types=data_types,
-            separator=separator,
-        )
+    # One implementation, beside table.load_csv in _tables: a local path needs
+    # load.file, a cloud URL load.cloud; the table is created from the CSV's header.
+    read_csv = read_csv
 
     @property
     def security(self) -> Security:
