@@ -1,7 +1,16 @@
-"""A fake Atoti target server: every tier a ``Session.connect`` can land in, without a JVM."""
+"""A fake Atoti target server: every tier a ``Session.connect`` can land in, without a JVM.
 
-from .config import CubeSpec, Fault, SecurityConfig, ServerConfig, TableSpec, TlsConfig, User
-from .server import ExpectationError, FakeServer
+The names below load on first use (PEP 562), so ``import fakeserver`` — which the pytest
+plugin and the thin client's host identity do in every run — costs nothing until a server
+is actually wanted.
+"""
+
+import importlib as _importlib
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from .config import CubeSpec, Fault, SecurityConfig, ServerConfig, TableSpec, TlsConfig, User
+    from .server import ExpectationError, FakeServer
 
 __all__ = [
     "CubeSpec",
@@ -14,3 +23,28 @@ __all__ = [
     "TlsConfig",
     "User",
 ]
+
+_HOMES = {
+    "CubeSpec": "config",
+    "ExpectationError": "server",
+    "FakeServer": "server",
+    "Fault": "config",
+    "SecurityConfig": "config",
+    "ServerConfig": "config",
+    "TableSpec": "config",
+    "TlsConfig": "config",
+    "User": "config",
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'fakeserver' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

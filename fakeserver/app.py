@@ -13,12 +13,10 @@ from typing import TYPE_CHECKING
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
-from client import HostIdentity
-
 from . import mdx as _mdx  # noqa: F401 - registers the MDX route
 from .errors import FakeHTTPError, error_response
 from .faults import FaultInjector
-from .host import reported_host
+from .host import HostIdentity, reported_host
 from .routes import ROUTES, Context, url_map
 from .security import ANONYMOUS, Access, authenticate, authorize
 from .serving import DropConnection

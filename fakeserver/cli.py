@@ -31,8 +31,6 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any, NoReturn
 
-from client import LETTERS
-
 from . import scenarios as _scenarios
 from .config import (
     DEFAULT_PYTHON_API_VERSION,
@@ -818,7 +816,7 @@ def _list_scenarios(args: argparse.Namespace) -> int:
         print(file=out)
         return 0
     met, _, unmet = _marks()
-    letters = [LETTERS[key] for key in _scenarios.KEYS]
+    letters = [_scenarios.LETTERS[key] for key in _scenarios.KEYS]
     columns = [
         ("scenario", max(len(s.name) for s in chosen)),
         ("auth", max(len(m) for m in _scenarios.AUTH_MODES)),

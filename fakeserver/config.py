@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-# The fake emulates by default exactly what the client expects, and grants (b) with the
-# role the client looks for: one definition of each, the client's.
-from client import ADMIN_ROLE, DEFAULT_PYTHON_API_VERSION, DEFAULT_SERVER_VERSION
+from .host import HostKind
+from .protocol import ADMIN_ROLE, CLOUD_SCHEMES, DEFAULT_PYTHON_API_VERSION, DEFAULT_SERVER_VERSION
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -45,6 +44,7 @@ _ROLE = re.compile(r"^ROLE_[A-Z0-9_]+$")
 #: RFC 7235's token68: what a bearer token may be, so the header can carry it.
 TOKEN68 = re.compile(r"^[A-Za-z0-9._~+/-]+=*$")
 
+_CLOUD_URL = re.compile(rf"^(?:{'|'.join(CLOUD_SCHEMES)})://[^/]+/.+")
 _NAME = re.compile(r"^[^\x00-\x1f\x7f:]+$")
 _SCALAR_TYPES = (
     "String",
@@ -59,7 +59,6 @@ _SCALAR_TYPES = (
 ATOTI_TYPES: frozenset[str] = frozenset(_SCALAR_TYPES) | {f"{t}[]" for t in _SCALAR_TYPES}
 
 ClientCertificateMode = Literal["none", "optional", "required"]
-HostKind = Literal["local", "remote"]
 
 
 def _fail(field_name: str, problem: str) -> ValueError:
@@ -352,7 +351,7 @@ class ServerConfig:
         if not isinstance(self.cloud_files, Mapping):
             raise _fail("cloud_files", "must map cloud URLs to CSV text")
         for url, text in self.cloud_files.items():
-            if not isinstance(url, str) or not re.match(r"^(s3|gs|az)://[^/]+/.+", url):
+            if not isinstance(url, str) or not _CLOUD_URL.match(url):
                 raise _fail("cloud_files", f"{url!r} is not an s3://, gs:// or az:// object URL")
             if not isinstance(text, str):
                 raise _fail(f"cloud_files[{url!r}]", "must be CSV text")

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 
 from werkzeug.wrappers import Response
 
-__all__ = ["ERROR_CONTENT_TYPE", "FakeHTTPError", "error_body", "error_response"]
+from .protocol import JSON_CONTENT_TYPE
 
-ERROR_CONTENT_TYPE = "application/json"
+__all__ = ["FakeHTTPError", "error_body", "error_response"]
 
 
 class FakeHTTPError(Exception):
@@ -35,7 +35,7 @@ def error_response(
 ) -> Response:
     response = Response(error_body(status, message, path), status=status)
     # Set after construction: werkzeug would append "; charset=utf-8" to a mimetype.
-    response.headers["Content-Type"] = ERROR_CONTENT_TYPE
+    response.headers["Content-Type"] = JSON_CONTENT_TYPE
     for name, value in headers:
         response.headers.add(name, value)
     return response

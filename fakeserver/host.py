@@ -1,21 +1,67 @@
-"""The host identity a target reports: this machine's, or a seeded other one."""
+"""Host identity: this machine's, and the one a fake target reports (SPEC §4.5).
+
+The one home of the host identity for both sides: the thin client compares against
+:func:`host_identity` and a ``host="local"`` target reports it. It is a fact about the
+machine, not about the protocol, so it lives in neither; this module needs only the
+standard library (faker is imported only for a remote identity) so the client can import
+it without pulling in the server.
+"""
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import os
+import socket
+import uuid
+from typing import Literal, NamedTuple
 
-from faker import Faker
+__all__ = ["HOST_ID_ENV", "HostIdentity", "HostKind", "host_identity", "reported_host"]
 
-from client import HostIdentity, host_identity
+HOST_ID_ENV = "FAKESERVER_HOST_ID"
+_MACHINE_ID_FILES = ("/etc/machine-id", "/var/lib/dbus/machine-id")
 
-from .config import HostKind
+HostKind = Literal["local", "remote"]
 
-__all__ = ["reported_host"]
+
+class HostIdentity(NamedTuple):
+    id: str
+    name: str
+
+
+@functools.lru_cache(maxsize=1)
+def _derived() -> HostIdentity:
+    name = socket.gethostname()
+    machine = ""
+    for path in _MACHINE_ID_FILES:
+        try:
+            with open(path, encoding="ascii") as file:
+                machine = file.read().strip()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if machine:
+            break
+    if not machine:
+        # No machine id (containers, macOS): the MAC-derived node is stable enough.
+        machine = f"node-{uuid.getnode():012x}"
+    digest = hashlib.sha256(f"{name}\0{machine}".encode()).hexdigest()
+    return HostIdentity(id=digest[:32], name=name)
+
+
+def host_identity() -> HostIdentity:
+    """The identity a target on this machine reports, and the one the client compares with.
+
+    Stable across processes (host name + machine id, hashed so neither leaks); the
+    ``FAKESERVER_HOST_ID`` environment variable overrides the id, read on every call so a
+    test or a container can pin it.
+    """
+    derived = _derived()
+    override = os.environ.get(HOST_ID_ENV, "").strip()
+    return HostIdentity(id=override, name=derived.name) if override else derived
 
 
 def reported_host(kind: HostKind, seed: int) -> HostIdentity:
-    """``local`` reports :func:`client.host_identity`; ``remote`` a faker host, same per seed.
+    """``local`` reports :func:`host_identity`; ``remote`` a faker host, same per seed.
 
     Asked on every request: ``FAKESERVER_HOST_ID`` may change while a (pooled) server runs,
     and the client reads it on every connect.
@@ -28,6 +74,8 @@ def reported_host(kind: HostKind, seed: int) -> HostIdentity:
 
 @functools.lru_cache(maxsize=256)
 def _remote(seed: int, local_id: str) -> HostIdentity:
+    from faker import Faker  # only a remote target needs it; keeps this module light
+
     faker = Faker()
     faker.seed_instance(seed)
     name = faker.hostname()

@@ -38,7 +38,8 @@ from werkzeug.wrappers import Response
 
 from .errors import FakeHTTPError
 from .model import COUNT_MEASURE, NUMERIC_TYPES, Cube, Table
-from .routes import PIVOT_PATH, Context, json_object, json_response, route
+from .protocol import PIVOT_PATH
+from .routes import Context, json_object, json_response, route
 from .security import Access
 
 __all__ = [

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from .config import ATOTI_TYPES
 from .errors import FakeHTTPError
+from .protocol import CLOUD_SCHEMES
 
 if TYPE_CHECKING:
     from faker import Faker
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CATALOG_NAME",
-    "CLOUD_SCHEMES",
     "COUNT_MEASURE",
     "DEFAULT_VALUES",
     "NUMERIC_TYPES",
@@ -68,7 +68,6 @@ DEFAULT_VALUES: Mapping[str, Any] = {
     "double": 0.0,
     "boolean": False,
 }
-CLOUD_SCHEMES = ("s3", "gs", "az")
 CATALOG_NAME = "atoti"
 COUNT_MEASURE = "contributors.COUNT"
 

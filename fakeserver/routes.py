@@ -17,10 +17,9 @@ from typing import Any
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from client import HostIdentity
-
 from .config import ServerConfig
-from .errors import ERROR_CONTENT_TYPE, FakeHTTPError
+from .errors import FakeHTTPError
+from .host import HostIdentity
 from .model import (
     CsvOptions,
     Cube,
@@ -30,6 +29,7 @@ from .model import (
     infer_types,
     read_source,
 )
+from .protocol import ATOTI_PATH, CONTENT_PATH, JSON_CONTENT_TYPE, PIVOT_PATH, VERSIONS_PATH
 from .security import Access, Identity
 from .state import ServerState
 
@@ -45,11 +45,6 @@ __all__ = [
     "json_response",
     "url_map",
 ]
-
-PIVOT_PATH = "/activeviam/pivot/rest/v9"
-CONTENT_PATH = "/activeviam/content/rest/v8"
-ATOTI_PATH = "/atoti/rest/v1"
-VERSIONS_PATH = "/versions/rest"
 
 
 @dataclass(frozen=True)
@@ -113,7 +108,7 @@ def url_map() -> Map:
 
 def json_response(data: Any, status: int = 200) -> Response:
     response = Response(json.dumps(data, default=str), status=status)
-    response.headers["Content-Type"] = ERROR_CONTENT_TYPE
+    response.headers["Content-Type"] = JSON_CONTENT_TYPE
     return response
 
 

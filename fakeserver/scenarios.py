@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import fakeserver_client as client
 import trustme
-
-import client
 
 from .config import (
     DEFAULT_PYTHON_API_VERSION,
@@ -43,6 +42,7 @@ __all__ = [
     "AUTH_MODES",
     "CAPABILITY_TABLE",
     "KEYS",
+    "LETTERS",
     "TIERS",
     "TIER_RULES",
     "Cell",
@@ -61,6 +61,8 @@ AuthMode = Literal["basic", "bearer", "certificate"]
 CredentialKind = Literal["none", "basic", "bearer", "certificate"]
 AUTH_MODES: tuple[AuthMode, ...] = ("basic", "bearer", "certificate")
 KEYS = ("secured", "admin", "same_python_api", "same_host", "same_server_version", "exposed")
+#: SPEC §2's letter of each condition, as refusals and the matrix print them.
+LETTERS: dict[str, str] = dict(zip(KEYS, "abcdef", strict=True))
 TIERS = ("LOCAL", "REMOTE", "NO_SECURITY_MANAGEMENT", "READ_ONLY", "MINIMAL")
 
 #: SPEC §3.1 as data: (tier, conditions that must be met), first match wins.

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from werkzeug.datastructures import Authorization
 from werkzeug.wrappers import Request
 
-from client import ADMIN_ROLE
-
 from .config import TOKEN68
 from .errors import FakeHTTPError
+from .protocol import ADMIN_ROLE
 from .serving import PEER_CERTIFICATE_KEY
 from .state import ServerState
 from .tls import user_from_certificate

@@ -29,7 +29,8 @@ from urllib.parse import unquote_to_bytes
 
 import httptools
 
-from .errors import ERROR_CONTENT_TYPE, error_body
+from .errors import error_body
+from .protocol import JSON_CONTENT_TYPE
 
 __all__ = ["PEER_CERTIFICATE_KEY", "DropConnection", "KeepAliveServer", "WSGIApp"]
 
@@ -462,7 +463,7 @@ class KeepAliveServer:
             length = str(len(body)).encode()
             return (
                 500,
-                [(b"content-type", ERROR_CONTENT_TYPE.encode()), (b"content-length", length)],
+                [(b"content-type", JSON_CONTENT_TYPE.encode()), (b"content-length", length)],
                 body,
             )
         if status not in (204, 304) and not head:
@@ -475,7 +476,7 @@ class KeepAliveServer:
         path = request.target.partition(b"?")[0].decode("latin-1") if request else ""
         payload = error_body(status, message, path)
         headers = [
-            (b"content-type", ERROR_CONTENT_TYPE.encode()),
+            (b"content-type", JSON_CONTENT_TYPE.encode()),
             (b"content-length", str(len(payload)).encode()),
         ]
         with contextlib.suppress(OSError):

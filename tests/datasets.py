@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, NamedTuple
 
+import fakeserver_client as client
 import httpx
 
-import client
 from fakeserver import CubeSpec, ServerConfig, TableSpec
-from fakeserver.routes import ATOTI_PATH, PIVOT_PATH
+from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
 
 from .conftest import SECURITY
 

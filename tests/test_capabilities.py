@@ -14,13 +14,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import fakeserver_client as client
 import httpx
 import pytest
+from fakeserver_client import Capability
 
-import client
-from client import Capability
 from fakeserver import FakeServer, ServerConfig, TableSpec
-from fakeserver.routes import ATOTI_PATH, PIVOT_PATH
+from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
 from fakeserver.scenarios import CAPABILITY_TABLE
 
 from .datasets import ADMIN_AUTH, BASE, CLOUD, SETUPS, TRADES, USER_AUTH, Setup, raw

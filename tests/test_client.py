@@ -5,12 +5,12 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+import fakeserver_client as client
 import httpx
 import pytest
+from fakeserver_client import Capability, Conditions, Tier
+from fakeserver_client._tiers import nearest_unmet
 
-import client
-from client import Capability, Conditions, Tier
-from client._tiers import nearest_unmet
 from fakeserver import FakeServer, ServerConfig
 
 from .conftest import SECURITY

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from fakeserver import FakeServer, ServerConfig, TableSpec
-from fakeserver.routes import ATOTI_PATH, PIVOT_PATH
+from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
 
 from .conftest import SECURITY
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from fakeserver import FakeServer, ServerConfig
-from fakeserver.routes import ATOTI_PATH, PIVOT_PATH
+from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
 
 from .conftest import SECURITY
 
@@ -146,7 +146,7 @@ def test_unknown_paths_and_methods(secured_server: FakeServer, open_server: Fake
 
 
 def test_host_identity_local_and_remote(open_server: FakeServer) -> None:
-    import client
+    import fakeserver_client as client
 
     local = httpx.get(open_server.url + ATOTI_PATH + "/session").json()["host"]
     assert local == {"id": client.host_identity().id, "name": client.host_identity().name}
@@ -161,7 +161,7 @@ def test_host_identity_local_and_remote(open_server: FakeServer) -> None:
 
 
 def test_host_identity_override(monkeypatch: pytest.MonkeyPatch) -> None:
-    import client
+    import fakeserver_client as client
 
     derived = client.host_identity()
     assert derived == client.host_identity(), "stable across calls"
@@ -212,7 +212,7 @@ def test_scheme_is_case_insensitive_as_on_the_real_server(secured_server: FakeSe
 def test_a_running_server_follows_the_host_id_override(
     open_server: FakeServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import client
+    import fakeserver_client as client
 
     monkeypatch.setenv(client.HOST_ID_ENV, "changed-while-running")
     body = httpx.get(open_server.url + ATOTI_PATH + "/session").json()

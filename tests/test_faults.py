@@ -10,7 +10,7 @@ import pytest
 
 from fakeserver import FakeServer, ServerConfig
 from fakeserver.config import Fault
-from fakeserver.routes import PIVOT_PATH
+from fakeserver.protocol import PIVOT_PATH
 
 PING = PIVOT_PATH + "/ping"
 

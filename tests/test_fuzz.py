@@ -19,7 +19,8 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Response
 
 from fakeserver import FakeServer, ServerConfig
-from fakeserver.routes import PIVOT_PATH, ROUTES
+from fakeserver.protocol import PIVOT_PATH
+from fakeserver.routes import ROUTES
 
 from .conftest import SECURITY
 

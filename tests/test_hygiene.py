@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from fakeserver import FakeServer, ServerConfig, TlsConfig
-from fakeserver.routes import PIVOT_PATH
+from fakeserver.protocol import PIVOT_PATH
 
 
 def open_fds() -> int:

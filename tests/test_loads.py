@@ -9,13 +9,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import fakeserver_client as client
 import httpx
 import pytest
 
-import client
 from fakeserver import FakeServer, ServerConfig, routes
 from fakeserver.model import Table
-from fakeserver.routes import ATOTI_PATH
+from fakeserver.protocol import ATOTI_PATH
 
 from .datasets import ADMIN_AUTH, BASE, CLOUD, raw
 

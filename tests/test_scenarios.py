@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 
+import fakeserver_client as client
 import pytest
 
-import client
 from fakeserver import scenarios
 from fakeserver.scenarios import AUTH_MODES, CAPABILITY_TABLE, TIER_RULES, Cell, matrix
 
@@ -84,7 +84,7 @@ def test_declarative_table_agrees_with_client_decide_tier(values: tuple[bool, ..
     observed = scenarios.expected_conditions(cell)
     conditions = client.Conditions(**observed)
     assert client.decide_tier(conditions).value == scenarios.expected_tier(cell)
-    from client._tiers import capabilities_for
+    from fakeserver_client._tiers import capabilities_for
 
     assert {c.value for c in capabilities_for(conditions)} == scenarios.expected_capabilities(cell)
 

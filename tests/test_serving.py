@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from fakeserver import FakeServer, ServerConfig, TlsConfig
-from fakeserver.routes import PIVOT_PATH
+from fakeserver.protocol import PIVOT_PATH
 from fakeserver.serving import KeepAliveServer
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import ssl
 from pathlib import Path
 
+import fakeserver_client as client
 import httpx
 import pytest
 import trustme
 
-import client
 from fakeserver import FakeServer, ServerConfig, TlsConfig
-from fakeserver.routes import ATOTI_PATH, PIVOT_PATH
+from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
 
 from .conftest import SECURITY
 
