@@ -50,11 +50,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import fakeserver_client as client
 import httpx
 import trustme
 from pytest_httpserver import HTTPServer
 
+import fakeserver_client as client
 from fakeserver import FakeServer, ServerConfig, TlsConfig
 from fakeserver import scenarios as fake_scenarios
 

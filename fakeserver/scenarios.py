@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import fakeserver_client as client
 import trustme
+
+import fakeserver_client as client
 
 from .config import (
     DEFAULT_PYTHON_API_VERSION,

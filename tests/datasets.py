@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, NamedTuple
 
-import fakeserver_client as client
 import httpx
 
+import fakeserver_client as client
 from fakeserver import CubeSpec, ServerConfig, TableSpec
 from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
 

@@ -14,14 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import fakeserver_client as client
 import httpx
 import pytest
-from fakeserver_client import Capability
 
+import fakeserver_client as client
 from fakeserver import FakeServer, ServerConfig, TableSpec
 from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
 from fakeserver.scenarios import CAPABILITY_TABLE
+from fakeserver_client import Capability
 
 from .datasets import ADMIN_AUTH, BASE, CLOUD, SETUPS, TRADES, USER_AUTH, Setup, raw
 

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import fakeserver_client as client
 import httpx
 import pytest
 
+import fakeserver_client as client
 from fakeserver import cli, scenarios
 
 TIMEOUT = 30.0

@@ -5,13 +5,13 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-import fakeserver_client as client
 import httpx
 import pytest
+
+import fakeserver_client as client
+from fakeserver import FakeServer, ServerConfig
 from fakeserver_client import Capability, Conditions, Tier
 from fakeserver_client._tiers import nearest_unmet
-
-from fakeserver import FakeServer, ServerConfig
 
 from .conftest import SECURITY
 

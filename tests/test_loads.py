@@ -9,10 +9,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import fakeserver_client as client
 import httpx
 import pytest
 
+import fakeserver_client as client
 from fakeserver import FakeServer, ServerConfig, routes
 from fakeserver.model import Table
 from fakeserver.protocol import ATOTI_PATH

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import types
 
-import fakeserver_client as client
 import pytest
 
 import fakeserver
 import fakeserver.scenarios
+import fakeserver_client as client
 
 PUBLIC_NAMES: dict[types.ModuleType, frozenset[str]] = {
     fakeserver: frozenset(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 
-import fakeserver_client as client
 import pytest
 
+import fakeserver_client as client
 from fakeserver import scenarios
 from fakeserver.scenarios import AUTH_MODES, CAPABILITY_TABLE, TIER_RULES, Cell, matrix
 

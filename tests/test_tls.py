@@ -5,11 +5,11 @@ from __future__ import annotations
 import ssl
 from pathlib import Path
 
-import fakeserver_client as client
 import httpx
 import pytest
 import trustme
 
+import fakeserver_client as client
 from fakeserver import FakeServer, ServerConfig, TlsConfig
 from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 
-import fakeserver_client as client
 import httpx
 
+import fakeserver_client as client
 from fakeserver import FakeServer
 
 # What the tox factor asked for; unset means the plugin's defaults (SPEC §5).
