@@ -10,27 +10,33 @@ import typing as _typing
 
 if _typing.TYPE_CHECKING:
     from .config import CubeSpec, Fault, SecurityConfig, ServerConfig, TableSpec, TlsConfig, User
+    from .plugin_support import ServerFactory
+    from .pool import CertificateAuthority
     from .server import ExpectationError, FakeServer
 
 __all__ = [
+    "CertificateAuthority",
     "CubeSpec",
     "ExpectationError",
     "FakeServer",
     "Fault",
     "SecurityConfig",
     "ServerConfig",
+    "ServerFactory",
     "TableSpec",
     "TlsConfig",
     "User",
 ]
 
 _HOMES = {
+    "CertificateAuthority": "pool",
     "CubeSpec": "config",
     "ExpectationError": "server",
     "FakeServer": "server",
     "Fault": "config",
     "SecurityConfig": "config",
     "ServerConfig": "config",
+    "ServerFactory": "plugin_support",
     "TableSpec": "config",
     "TlsConfig": "config",
     "User": "config",

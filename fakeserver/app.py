@@ -19,16 +19,13 @@ from .faults import FaultInjector
 from .host import HostIdentity, reported_host
 from .routes import ROUTES, Context, url_map
 from .security import ANONYMOUS, Access, authenticate, authorize
-from .serving import DropConnection
 from .state import ServerState
+from .wsgi import USER_KEY, DropConnection
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-__all__ = ["USER_KEY", "Emulation"]
-
-#: environ key holding the authenticated user's name, once known.
-USER_KEY = "fakeserver.user"
+__all__ = ["Emulation"]
 
 _log = logging.getLogger("fakeserver")
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .host import HostKind
-from .protocol import ADMIN_ROLE, CLOUD_SCHEMES, DEFAULT_PYTHON_API_VERSION, DEFAULT_SERVER_VERSION
+from .protocol import CLOUD_SCHEMES, DEFAULT_PYTHON_API_VERSION, DEFAULT_SERVER_VERSION
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -101,10 +101,6 @@ class User:
                     f"{role!r} is not a role name such as 'ROLE_USER' (ROLE_ + upper case)",
                 )
         object.__setattr__(self, "roles", frozenset(roles))
-
-    @property
-    def is_admin(self) -> bool:
-        return ADMIN_ROLE in self.roles
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from .config import Fault
 from .errors import FakeHTTPError
-from .serving import DropConnection
+from .wsgi import DropConnection
 
 __all__ = ["FaultInjector"]
 

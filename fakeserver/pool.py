@@ -30,11 +30,11 @@ class CertificateAuthority:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._lock = threading.Lock()
-        self._ca: Any = None
+        self._ca: trustme.CA | None = None
         self._issued: dict[str, tuple[str, str]] = {}
 
     @property
-    def ca(self) -> Any:
+    def ca(self) -> trustme.CA:
         """The ``trustme.CA``."""
         with self._lock:
             if self._ca is None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import httpx
 import trustme
 
 import fakeserver_client as client
@@ -249,7 +250,13 @@ class LiveScenario:
             return client.ClientCertificate(c.cert_path, c.key_path)
         return None
 
-    def connect(self, **options: object) -> client.Session:
+    def connect(
+        self,
+        *,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+        trust_env: bool = False,
+    ) -> client.Session:
         """``client.Session.connect`` with this scenario's credentials, CA and versions."""
         return client.Session.connect(
             self.server.url,
@@ -257,7 +264,9 @@ class LiveScenario:
             certificate_authority=self.certificate_authority,
             server_version=self.scenario.client_server_version,
             python_api_version=self.scenario.client_python_api_version,
-            **options,  # type: ignore[arg-type]
+            timeout=timeout,
+            transport=transport,
+            trust_env=trust_env,
         )
 
     def verify(self) -> Outcome:
@@ -377,10 +386,6 @@ def matrix(
     base = ServerConfig(
         server_version=server_version, python_api_version=python_api_version, seed=seed
     )
-    versions = {
-        "client_server_version": server_version,
-        "client_python_api_version": python_api_version,
-    }
     scenarios: list[Scenario] = []
     for mode in AUTH_MODES:
         for values in itertools.product((True, False), repeat=6):
@@ -411,14 +416,16 @@ def matrix(
                     expected_capabilities=expected_capabilities(cell),
                     cell=cell,
                     expected_conditions=expected_conditions(cell),
-                    **versions,  # type: ignore[arg-type]
+                    client_server_version=server_version,
+                    client_python_api_version=python_api_version,
                 )
             )
-    scenarios.extend(_failures(base, versions))
+    scenarios.extend(_failures(base))
     return scenarios
 
 
-def _failures(base: ServerConfig, versions: dict[str, str]) -> list[Scenario]:
+def _failures(base: ServerConfig) -> list[Scenario]:
+    """The connect failures; ``base`` carries the versions the client expects."""
     secured = base.replace(security=SECURITY)
 
     def failure(
@@ -427,20 +434,24 @@ def _failures(base: ServerConfig, versions: dict[str, str]) -> list[Scenario]:
         credentials: Credentials,
         error: Literal["authentication", "tls"],
         description: str,
-        **extra: object,
+        *,
+        tls: TlsConfig | None = None,  # None: the mode's own transport
+        foreign_client_certificate: bool = False,
+        foreign_server_ca: bool = False,
     ) -> Scenario:
-        tls = extra.pop("tls", _tls(mode))
         return Scenario(
             name=name,
             auth=mode,
-            config=secured.replace(tls=tls),
+            config=secured.replace(tls=tls or _tls(mode)),
             credentials=credentials,
             expected_tier=None,
             expected_capabilities=frozenset(),
             expected_error=error,
             description=description,
-            **versions,  # type: ignore[arg-type]
-            **extra,  # type: ignore[arg-type]
+            client_server_version=base.server_version,
+            client_python_api_version=base.python_api_version,
+            foreign_client_certificate=foreign_client_certificate,
+            foreign_server_ca=foreign_server_ca,
         )
 
     return [

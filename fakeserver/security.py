@@ -18,9 +18,9 @@ from werkzeug.wrappers import Request
 from .config import TOKEN68
 from .errors import FakeHTTPError
 from .protocol import ADMIN_ROLE
-from .serving import PEER_CERTIFICATE_KEY
 from .state import ServerState
 from .tls import user_from_certificate
+from .wsgi import PEER_CERTIFICATE_KEY
 
 __all__ = [
     "ANONYMOUS",

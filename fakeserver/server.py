@@ -24,19 +24,23 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_httpserver import METHOD_ALL, HTTPServer, RequestHandler, RequestMatcher
 from pytest_httpserver import httpserver as httpserver_module
 from pytest_httpserver.httpserver import UNDEFINED, HTTPServerError, NoHandlerError
 from werkzeug.wrappers import Request, Response
 
-from .app import USER_KEY, Emulation
+from .app import Emulation
 from .config import ServerConfig
 from .errors import error_response
-from .serving import DropConnection, KeepAliveServer
+from .serving import KeepAliveServer
 from .state import ServerState
 from .tls import ServerTls
+from .wsgi import USER_KEY, DropConnection
+
+if TYPE_CHECKING:
+    import trustme
 
 __all__ = ["ExpectationError", "FakeServer", "HandlerFailure", "describe_matcher", "request_log"]
 
@@ -120,10 +124,10 @@ class FakeServer(HTTPServer):
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        certificate_authority: Any = None,
+        certificate_authority: trustme.CA | None = None,
         log_limit: int | None = None,
     ) -> None:
-        super().__init__(host=host, port=port, threaded=True)
+        super().__init__(host=host, port=port)
         #: Keep only the newest ``log_limit`` entries of ``log`` (None: all, as
         #: pytest-httpserver does) so a long-running server's memory stays flat.
         self.log_limit = log_limit

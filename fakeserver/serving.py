@@ -23,7 +23,6 @@ import ssl
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -31,13 +30,9 @@ import httptools
 
 from .errors import error_body
 from .protocol import JSON_CONTENT_TYPE
+from .wsgi import PEER_CERTIFICATE_KEY, DropConnection, WSGIApp
 
-__all__ = ["PEER_CERTIFICATE_KEY", "DropConnection", "KeepAliveServer", "WSGIApp"]
-
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
-#: environ key holding the DER bytes of a verified TLS client certificate (or None).
-PEER_CERTIFICATE_KEY = "fakeserver.peer_certificate"
+__all__ = ["KeepAliveServer"]
 
 _RECV = 65536
 _MAX_HEADER_BYTES = 64 * 1024
@@ -181,10 +176,6 @@ class _Requests:
         request.keep_alive = request.http_version == "1.1" and self.parser.should_keep_alive()
         self.complete.append(request)
         self.current = None
-
-
-class DropConnection(Exception):
-    """Raised by the app to close the connection without answering (a fault, on purpose)."""
 
 
 class KeepAliveServer:

@@ -17,12 +17,14 @@ import fakeserver_client as client
 PUBLIC_NAMES: dict[types.ModuleType, frozenset[str]] = {
     fakeserver: frozenset(
         {
+            "CertificateAuthority",
             "CubeSpec",
             "ExpectationError",
             "FakeServer",
             "Fault",
             "SecurityConfig",
             "ServerConfig",
+            "ServerFactory",
             "TableSpec",
             "TlsConfig",
             "User",
