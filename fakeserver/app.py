@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
-from . import mdx as _mdx  # noqa: F401 - registers the MDX route
 from .errors import FakeHTTPError, error_response
 from .faults import FaultInjector
 from .host import HostIdentity, reported_host

@@ -13,9 +13,10 @@ import httpx
 import pytest
 
 import fakeserver_client as client
-from fakeserver import FakeServer, ServerConfig, routes
+from fakeserver import FakeServer, ServerConfig
 from fakeserver.model import Table
 from fakeserver.protocol import ATOTI_PATH
+from fakeserver.routes import data as routes
 
 from .datasets import ADMIN_AUTH, BASE, CLOUD, raw
 

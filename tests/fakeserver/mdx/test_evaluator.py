@@ -1,0 +1,283 @@
+"""MDX evaluated over model objects, without a socket: answers, refusals, and properties.
+
+The property tests check every cell against the rows it aggregates, computed here with
+plain Python; the token soup checks that no query escapes as anything but an ``MdxError``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fakeserver import TableSpec
+from fakeserver.mdx import MdxError, evaluate, find_cube, parse
+from fakeserver.model import Cube, Table
+
+from .trades import GENERATED, ROWS, count, decode, grouped, pure
+
+
+def test_pure_evaluation_over_model_objects() -> None:
+    cellset = pure(GENERATED["by desk"])
+    expected = grouped("qty", "desk")
+    assert decode(cellset) == {
+        **{("qty.SUM", d): pytest.approx(v) for (d,), v in expected.items()},
+        **{("contributors.COUNT", d): count(lambda r, d=d: r["desk"] == d) for (d,) in expected},
+    }
+
+
+@pytest.mark.parametrize(
+    ("mdx", "part"),
+    [
+        ("SELECT [Measures].[qty.MEAN] ON 0 FROM [Trades]", "no measure 'qty.MEAN'"),
+        ("SELECT [Measures].[qty.SUM] ON 0 FROM [Nope]", "no cube named 'Nope'"),
+        ("SELECT [Trades].[qty].[qty].Members ON 0 FROM [Trades]", "no hierarchy [Trades].[qty]"),
+        ("SELECT [Trades].[desk].[nope].Members ON 0 FROM [Trades]", "no level 'nope'"),
+        (
+            "SELECT TopCount([Trades].[desk].[desk].Members, 2) ON 0 FROM [Trades]",
+            "the function TopCount",
+        ),
+        ("SELECT [Trades].[desk].[AllMember].Parent ON 0 FROM [Trades]", "the property .Parent"),
+        (
+            "SELECT {[Measures].[qty.SUM], [Trades].[desk].[AllMember]} ON 0 FROM [Trades]",
+            "a set mixes members",
+        ),
+        (
+            "SELECT Crossjoin([Trades].[desk].[desk].Members, [Trades].[desk].[desk].Members) ON 0 "
+            "FROM [Trades]",
+            "appears twice",
+        ),
+        (
+            "SELECT [Trades].[desk].[desk].Members ON 0, [Trades].[desk].[ALL].Members ON 1 "
+            "FROM [Trades]",
+            "is on two axes",
+        ),
+        (
+            "SELECT [Measures].[qty.SUM] ON 0, [Trades].[desk].[desk].Members ON 1 FROM [Trades] "
+            "WHERE [Trades].[desk].[AllMember].[FX]",
+            "both on ROWS and in WHERE",
+        ),
+        (
+            "SELECT [Measures].[qty.SUM] ON 0 FROM [Trades] WHERE "
+            "{[Trades].[desk].[AllMember].[FX], [Trades].[desk].[AllMember].[Rates]}",
+            "a WHERE clause that is not one member",
+        ),
+        (
+            "SELECT Hierarchize([Trades].[desk].[desk].Members, POST) ON 0 FROM [Trades]",
+            "Hierarchize with POST",
+        ),
+        (
+            "SELECT Descendants([Trades].[desk].[AllMember], 1, LEAVES) ON 0 FROM [Trades]",
+            "the Descendants flag LEAVES",
+        ),
+        (
+            "SELECT Descendants([Trades].[desk].[AllMember], [Trades].[desk].[desk]) ON 0 "
+            "FROM [Trades]",
+            "a Descendants depth that is not a whole number",
+        ),
+        (
+            "SELECT Filter([Trades].[desk].[desk].Members, IsEmpty([Measures].[qty.SUM])) ON 0 "
+            "FROM [Trades]",
+            "a Filter condition other than comparisons",
+        ),
+        (
+            "SELECT Filter([Trades].[id].[id].Members, [Measures].[qty.SUM] > 1) ON 0 "
+            "FROM [Trades]",
+            "a comparison operand other than",
+        ),
+        (
+            "SELECT Filter([Trades].[id].[id].Members, [Trades].[desk].CurrentMember.MEMBER_VALUE "
+            '= "FX") ON 0 FROM [Trades]',
+            "the filtered set has no member of that hierarchy",
+        ),
+        (
+            "SELECT Filter([Trades].[id].[id].Members, [Trades].[id].CurrentMember.MEMBER_VALUE "
+            '> "2") ON 0 FROM [Trades]',
+            "cannot compare",
+        ),
+        (
+            "SELECT [Trades].[desk].CurrentMember ON 0 FROM [Trades]",
+            "CurrentMember and member properties outside a Filter",
+        ),
+        ("SELECT [Trades].[desk] ON 0 FROM [Trades]", "a hierarchy as a set"),
+        ("SELECT [Trades].[desk].[Equity] ON 0 FROM [Trades]", "members are written"),
+        ("SELECT [Trades].[desk].[AllMember].[Equity].[x] ON 0 FROM [Trades]", "is deeper than"),
+        ("SELECT [desk] ON 0 FROM [Trades]", "write [dimension].[hierarchy]"),
+        ("SELECT 1 ON 0 FROM [Trades]", "a literal where a set is expected"),
+        (
+            "SELECT [Measures].[qty.SUM] ON 0 "
+            "FROM (SELECT [Measures].[qty.SUM] ON 0 FROM [Trades])",
+            "a subselect axis over measures",
+        ),
+        (
+            "SELECT [Measures].[qty.SUM] ON 0 FROM (SELECT Crossjoin("
+            "[Trades].[desk].[desk].Members, [Trades].[city].[city].Members) ON 0 FROM [Trades])",
+            "a subselect axis over tuples of several hierarchies",
+        ),
+    ],
+)
+def test_unsupported_or_wrong_queries_name_the_part(mdx: str, part: str) -> None:
+    with pytest.raises(MdxError) as caught:
+        pure(mdx)
+    assert caught.value.status == 400
+    assert part in caught.value.message
+
+
+def test_a_runaway_crossjoin_is_refused_not_computed() -> None:
+    spec = TableSpec("Big", {"a": "int", "b": "String", "c": "String"}, keys=("a",), generate=1100)
+    table = Table.from_spec(spec, seed=1)
+    mdx = (
+        "SELECT Crossjoin([Big].[a].[a].Members, [Big].[b].[b].Members) ON 0, "
+        "[Big].[c].[c].Members ON 1 FROM [Big]"
+    )
+    select = parse(mdx)
+    cube, found = find_cube(select, {"Big": Cube("Big", "Big")}, {"Big": table})
+    with pytest.raises(MdxError, match=r"tuples or cells \(fakeserver answers at most"):
+        evaluate(select, cube, found)
+
+
+# Token soup close enough to the grammar that the evaluator is reached, not just the parser.
+VOCABULARY = [
+    *["SELECT", "FROM", "WHERE", "ON", "COLUMNS", "ROWS", "NON", "EMPTY", "AND", "OR", "NOT"],
+    *["DIMENSION", "PROPERTIES", "{", "}", "(", ")", ",", ".", "=", "<>", "<", ">", ">="],
+    *["-", "0", "1", "2", "-1", "1.5", '"Paris"', '"2024-01-02"', "TRUE", "ÉTÉ", "²", "\u0661"],
+    *["[Measures]", "[qty.SUM]", "[n.SUM]", "[contributors.COUNT]", "[Trades]", "[desk]"],
+    *["[city]", "[id]", "[ALL]", "[AllMember]", "[Paris]", "[FX]", "[R]]&D]", "[3]"],
+    *["Members", "Children", "CurrentMember", "MEMBER_VALUE", "Name", "Crossjoin", "Filter"],
+    *["Descendants", "Hierarchize", "Except", "DrilldownLevel", "SELF_AND_BEFORE", "SELF"],
+    *["TopCount", "Parent", "&", ":", "+"],
+]
+SKELETONS = [
+    "{}",
+    "SELECT {} ON COLUMNS FROM [Trades]",
+    "SELECT {[Measures].[qty.SUM]} ON COLUMNS, {} ON ROWS FROM [Trades]",
+    "SELECT {[Measures].[qty.SUM]} ON COLUMNS FROM (SELECT {} ON COLUMNS FROM [Trades])",
+    "SELECT [Measures].[n.SUM] ON 0, Filter([Trades].[id].[id].Members, {}) ON 1 FROM [Trades]",
+    "SELECT [Measures].[n.SUM] ON 0 FROM [Trades] WHERE {}",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    skeleton=st.sampled_from(SKELETONS),
+    tokens=st.lists(st.sampled_from(VOCABULARY), max_size=14),
+    noise=st.text(max_size=8),
+)
+def test_no_mdx_breaks_the_evaluator(skeleton: str, tokens: list[str], noise: str) -> None:
+    """Every query is answered or refused with a 400: nothing else escapes."""
+    mdx = skeleton.replace("{}", " ".join(tokens)) + noise
+    try:
+        cellset = pure(mdx)
+    except MdxError as error:
+        assert error.status == 400
+        assert error.message.startswith(("MDX syntax error", "unsupported MDX", "MDX error"))
+        return
+    assert set(cellset) == {"cube", "axes", "cells", "defaultMembers"}
+    decode(cellset)  # the ordinals fit the axes
+
+
+def escape(name: str) -> str:
+    return name.replace("]", "]]")
+
+
+HIERARCHIES = {
+    "id": [str(r["id"]) for r in ROWS],
+    "desk": sorted({r["desk"] for r in ROWS}),
+    "city": sorted({r["city"] for r in ROWS}),
+}
+LEAF = st.sampled_from(sorted(HIERARCHIES)).flatmap(
+    lambda h: st.sampled_from([*HIERARCHIES[h], "Nowhere"]).map(
+        lambda v: f"[Trades].[{h}].[ALL].[AllMember].[{escape(v)}]"
+    )
+)
+MEASURE = st.sampled_from(["qty.SUM", "n.SUM", "contributors.COUNT"]).map(
+    lambda m: f"[Measures].[{m}]"
+)
+
+
+def sets(hierarchy: str) -> st.SearchStrategy[str]:
+    """Set expressions over one hierarchy, nested through every supported function."""
+    literal = "3" if hierarchy == "id" else '"F"'
+    base = st.sampled_from(
+        [
+            f"[Trades].[{hierarchy}].[{hierarchy}].Members",
+            f"[Trades].[{hierarchy}].Members",
+            f"[Trades].[{hierarchy}].[AllMember].Children",
+            f"{{[Trades].[{hierarchy}].[ALL].[AllMember]}}",
+            f"Descendants([Trades].[{hierarchy}].[AllMember], 1, SELF_AND_BEFORE)",
+            f"Filter([Trades].[{hierarchy}].[{hierarchy}].Members, "
+            f"[Trades].[{hierarchy}].CurrentMember.MEMBER_VALUE >= {literal})",
+        ]
+        + [f"[Trades].[{hierarchy}].[AllMember].[{escape(v)}]" for v in HIERARCHIES[hierarchy][:2]]
+    )
+    return st.recursive(
+        base,
+        lambda inner: st.one_of(
+            inner.map(lambda e: f"Hierarchize({e})"),
+            inner.map(lambda e: f"DrilldownLevel({e})"),
+            st.tuples(inner, inner).map(lambda p: f"{{{p[0]}, {p[1]}}}"),
+            st.tuples(inner, inner).map(lambda p: f"Except({p[0]}, {p[1]})"),
+        ),
+        max_leaves=4,
+    )
+
+
+@st.composite
+def queries(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """A query without subselects, and the hierarchies its WHERE slices."""
+    on_axes = draw(st.lists(st.sampled_from(sorted(HIERARCHIES)), unique=True, max_size=2))
+    measures = draw(st.lists(MEASURE, min_size=1, max_size=3, unique=True))
+    columns = "{" + ", ".join(measures) + "}"
+    if len(on_axes) == 2 and draw(st.booleans()):
+        columns = f"Crossjoin({columns}, {draw(sets(on_axes.pop()))})"
+    axes = [f"{'NON EMPTY ' if draw(st.booleans()) else ''}{columns} ON COLUMNS"]
+    if on_axes:
+        rows = " , ".join(draw(sets(h)) for h in on_axes)
+        rows = f"Crossjoin({rows})" if len(on_axes) > 1 else rows
+        axes.append(f"{'NON EMPTY ' if draw(st.booleans()) else ''}{rows} ON ROWS")
+    free = sorted(set(HIERARCHIES) - set(on_axes) - {h for h in HIERARCHIES if h in columns})
+    sliced = draw(st.lists(st.sampled_from(free), unique=True, max_size=2)) if free else []
+    where = [
+        f"[Trades].[{h}].[ALL].[AllMember].[{escape(draw(st.sampled_from(HIERARCHIES[h])))}]"
+        for h in sliced
+    ]
+    slicer = (
+        f" WHERE ({', '.join(where)})" if len(where) > 1 else f" WHERE {where[0]}" if where else ""
+    )
+    return f"SELECT {', '.join(axes)} FROM [Trades]{slicer}", where
+
+
+def coordinates(cellset: dict[str, Any]) -> Iterator[tuple[dict[str, str], str | None, Any]]:
+    """(leaf member per hierarchy, measure, value) for every ordinal of the regular axes."""
+    axes = sorted((a for a in cellset["axes"] if a["id"] >= 0), key=lambda a: a["id"])
+    slicer = [a for a in cellset["axes"] if a["id"] == -1]
+    values = {cell["ordinal"]: cell["value"] for cell in cellset["cells"]}
+    for ordinal in range(math.prod(len(a["positions"]) for a in axes)):
+        rest, leaves, measure = ordinal, {}, None
+        for axis in [*axes, *slicer]:
+            rest, index = divmod(rest, len(axis["positions"])) if axis["id"] >= 0 else (rest, 0)
+            for where, member in zip(axis["hierarchies"], axis["positions"][index], strict=True):
+                if where["hierarchy"] == "Measures":
+                    measure = member["namePath"][0]
+                elif len(member["namePath"]) == 2:
+                    leaves[where["hierarchy"]] = member["namePath"][1]
+        yield leaves, measure, values.get(ordinal)
+
+
+@settings(max_examples=150, deadline=None)
+@given(queries())
+def test_every_cell_is_the_aggregate_of_its_rows(query_and_slicer: tuple[str, list[str]]) -> None:
+    mdx, _ = query_and_slicer
+    for leaves, measure, value in coordinates(pure(mdx)):
+        kept = [r for r in ROWS if all(str(r[h]) == name for h, name in leaves.items())]
+        if not kept:
+            assert value is None, (mdx, leaves)
+        elif measure == "contributors.COUNT" or measure is None:
+            assert value == len(kept), (mdx, leaves)
+        else:
+            column = measure.removesuffix(".SUM")
+            assert value == pytest.approx(sum(r[column] for r in kept)), (mdx, leaves)

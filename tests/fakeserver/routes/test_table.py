@@ -1,0 +1,105 @@
+"""The route table: every view listed exactly once, and exactly the routes the SPEC states.
+
+A route exists only because :data:`fakeserver.routes.ROUTE_TABLE` lists it; a view written
+but not listed, listed twice, or a route the wire protocol does not name, fails here.
+"""
+
+from __future__ import annotations
+
+import inspect
+import pkgutil
+import types
+import typing
+from collections import Counter
+from importlib import import_module
+
+from fakeserver import routes
+from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
+from fakeserver.routes import ROUTE_TABLE, ROUTES, Context, Route, url_map
+
+#: SPEC §4.1, the tables of §4.4 and §4.5, and the MDX query (§4.4, issue 8), as written
+#: there: ``{pivot}`` and ``{atoti}`` are the restPaths the versions listing gives.
+SPEC_ROUTES = {
+    "GET /versions/rest",
+    # §4.4
+    "GET {pivot}/ping",
+    "GET {atoti}/py4j/configuration",
+    "GET {pivot}/cube/discovery",
+    "POST {pivot}/database/data/tables/{name}",
+    "GET {pivot}/database/discovery",
+    "POST {pivot}/cube/query/mdx",
+    # §4.5
+    "GET {atoti}/session",
+    "GET {atoti}/tables",
+    "POST {atoti}/tables",
+    "DELETE {atoti}/tables/{name}",
+    "POST {atoti}/tables/{name}/rows",
+    "POST {atoti}/tables/{name}/load",
+    "POST {atoti}/cubes",
+    "GET {atoti}/security/basic/credentials",
+    "PUT {atoti}/security/basic/credentials",
+    "GET {atoti}/security/individual-roles",
+    "PUT {atoti}/security/individual-roles",
+}
+
+
+def _spec_form(method: str, path: str) -> str:
+    """``path`` written as the SPEC writes it: placeholders for the REST roots and names."""
+    for root, placeholder in ((PIVOT_PATH, "{pivot}"), (ATOTI_PATH, "{atoti}")):
+        if path.startswith(root + "/"):
+            path = placeholder + path[len(root) :]
+    return f"{method} {path.replace('<name>', '{name}')}"
+
+
+def _views() -> list[types.FunctionType]:
+    """Every view of the routes package: a public function taking a :class:`Context` first."""
+    found = []
+    for info in pkgutil.iter_modules(routes.__path__):
+        module = import_module(f"{routes.__name__}.{info.name}")
+        for name, value in vars(module).items():
+            if name.startswith("_") or not inspect.isfunction(value):
+                continue
+            if value.__module__ != module.__name__:
+                continue  # imported here, defined elsewhere
+            parameters = list(inspect.signature(value).parameters)
+            hints = typing.get_type_hints(value)
+            if parameters and hints.get(parameters[0]) is Context:
+                found.append(value)
+    return found
+
+
+def test_every_view_is_in_the_table_exactly_once() -> None:
+    views = _views()
+    assert len(views) == len(ROUTES) == 16  # a sanity floor: the search found the views
+    listed = Counter(route.view for route in ROUTE_TABLE)
+    assert {view: listed[view] for view in views} == dict.fromkeys(views, 1)
+    assert set(listed) == set(views)  # and nothing else is listed
+
+
+def test_the_table_is_the_wire_protocols_route_list() -> None:
+    table = [_spec_form(m, r.path) for r in ROUTE_TABLE for m in r.methods]
+    assert len(table) == len(set(table))
+    assert set(table) == SPEC_ROUTES
+
+
+def test_routes_and_the_url_map_are_built_from_the_table() -> None:
+    assert list(ROUTES.values()) == list(ROUTE_TABLE)
+    assert all(ROUTES[r.endpoint] is r for r in ROUTE_TABLE)
+    rules = {
+        (rule.endpoint, rule.rule, frozenset(rule.methods or ())) for rule in url_map().iter_rules()
+    }
+    # werkzeug adds HEAD to every GET rule
+    expected = {
+        (r.endpoint, r.path, frozenset(r.methods) | ({"HEAD"} if "GET" in r.methods else set()))
+        for r in ROUTE_TABLE
+    }
+    assert rules == expected
+
+
+def test_a_route_is_named_by_its_view_and_placed_by_its_path() -> None:
+    [versions] = [r for r in ROUTE_TABLE if r.endpoint == "versions"]
+    assert (versions.path, versions.atoti) == ("/versions/rest", False)
+    atoti = {r.endpoint for r in ROUTE_TABLE if r.atoti}
+    assert atoti == {r.endpoint for r in ROUTE_TABLE if r.path.startswith("/atoti/rest/v1/")}
+    assert "session_descriptor" in atoti and "ping" not in atoti
+    assert isinstance(versions, Route)
