@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .host import HostKind
+from .model import ATOTI_TYPES, SCALAR_TYPES, DataError, NameKind, Table, check_name
 from .protocol import CLOUD_SCHEMES, DEFAULT_PYTHON_API_VERSION, DEFAULT_SERVER_VERSION
 
 if sys.version_info >= (3, 11):
@@ -26,7 +27,6 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 __all__ = [
-    "ATOTI_TYPES",
     "DEFAULT_PYTHON_API_VERSION",
     "DEFAULT_SERVER_VERSION",
     "CubeSpec",
@@ -45,18 +45,6 @@ _ROLE = re.compile(r"^ROLE_[A-Z0-9_]+$")
 TOKEN68 = re.compile(r"^[A-Za-z0-9._~+/-]+=*$")
 
 _CLOUD_URL = re.compile(rf"^(?:{'|'.join(CLOUD_SCHEMES)})://[^/]+/.+")
-_NAME = re.compile(r"^[^\x00-\x1f\x7f:]+$")
-_SCALAR_TYPES = (
-    "String",
-    "int",
-    "long",
-    "float",
-    "double",
-    "boolean",
-    "LocalDate",
-    "LocalDateTime",
-)
-ATOTI_TYPES: frozenset[str] = frozenset(_SCALAR_TYPES) | {f"{t}[]" for t in _SCALAR_TYPES}
 
 ClientCertificateMode = Literal["none", "optional", "required"]
 
@@ -71,12 +59,12 @@ def _check_version(field_name: str, value: object) -> str:
     return value
 
 
-def _check_name(field_name: str, value: object) -> str:
-    if not isinstance(value, str) or not value or not _NAME.match(value):
-        raise _fail(
-            field_name, f"{value!r} must be a non-empty name without ':' or control characters"
-        )
-    return value
+def _check_name(field_name: str, value: object, kind: NameKind) -> str:
+    # The model's one name rule, raised as the plain ValueError of every config mistake.
+    try:
+        return check_name(field_name, value, kind=kind)
+    except DataError as error:
+        raise ValueError(error.message) from None
 
 
 @dataclass(frozen=True)
@@ -88,7 +76,7 @@ class User:
     roles: frozenset[str] = frozenset({"ROLE_USER"})
 
     def __post_init__(self) -> None:
-        _check_name("user.name", self.name)
+        _check_name("user.name", self.name, "user")
         if not isinstance(self.password, str):
             raise _fail(f"user {self.name!r}.password", "must be a string")
         roles = self.roles
@@ -172,16 +160,16 @@ class TableSpec:
     default_values: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        _check_name("table.name", self.name)
+        _check_name("table.name", self.name, "table")
         where = f"table {self.name!r}"
         if not isinstance(self.columns, Mapping) or not self.columns:
             raise _fail(f"{where}.columns", "must map at least one column name to a type")
         for column, type_name in self.columns.items():
-            _check_name(f"{where}.columns", column)
+            _check_name(f"{where}.columns", column, "column")
             if not isinstance(type_name, str) or type_name not in ATOTI_TYPES:
                 raise _fail(
                     f"{where}.columns.{column}",
-                    f"{type_name!r} is not an Atoti type ({', '.join(_SCALAR_TYPES)}, or X[])",
+                    f"{type_name!r} is not an Atoti type ({', '.join(SCALAR_TYPES)}, or X[])",
                 )
         keys = tuple(self.keys)
         for key in keys:
@@ -201,8 +189,6 @@ class TableSpec:
         if not isinstance(self.default_values, Mapping):
             raise _fail(f"{where}.default_values", "must map column names to values")
         # Values are checked by the data model itself, so config and wire agree on types.
-        from .model import Table
-
         try:
             Table(self.name, self.columns, keys, self.default_values).prepare(
                 [list(r) for r in rows], labels=[f"rows[{i}]" for i in range(len(rows))]
@@ -223,8 +209,8 @@ class CubeSpec:
     table: str
 
     def __post_init__(self) -> None:
-        _check_name("cube.name", self.name)
-        _check_name(f"cube {self.name!r}.table", self.table)
+        _check_name("cube.name", self.name, "cube")
+        _check_name(f"cube {self.name!r}.table", self.table, "table")
 
 
 FaultKind = Literal["latency", "error", "drop"]

@@ -39,6 +39,12 @@ def test_defaults_match_the_spec() -> None:
         (lambda: SecurityConfig(tokens={"has space": "a"}, users=(User("a", "p"),)), "tokens"),
         (lambda: TlsConfig(client_certificate="maybe"), "tls.client_certificate"),  # type: ignore[arg-type]
         (lambda: TableSpec("t", {"a": "str"}), "columns.a"),
+        (lambda: TableSpec("a:b", {"a": "int"}), "table.name"),
+        (lambda: TableSpec("a/b", {"a": "int"}), "table.name"),
+        (lambda: TableSpec("t\n", {"a": "int"}), "table.name"),
+        (lambda: TableSpec("t", {"a:b": "int"}), "table 't'.columns"),
+        (lambda: CubeSpec("c:d", "t"), "cube.name"),
+        (lambda: CubeSpec("c", ".."), "cube 'c'.table"),
         (lambda: TableSpec("t", {"a": "int"}, keys=("b",)), "keys"),
         (lambda: TableSpec("t", {"a": "int"}, rows=((1, 2),)), "rows[0]"),
         (lambda: ServerConfig(cubes=(CubeSpec("c", "missing"),)), "table"),

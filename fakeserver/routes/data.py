@@ -17,6 +17,7 @@ from ..model import (
     CsvOptions,
     Cube,
     Table,
+    check_name,
     csv_rows,
     cube_discovery,
     infer_types,
@@ -207,9 +208,7 @@ def create_cube(ctx: Context) -> Response:
     table_name = body.get("table")
     if not isinstance(table_name, str):
         raise FakeHTTPError(400, 'the body must be {"table": ..., "name": ...}')
-    name = body.get("name", table_name)
-    if not isinstance(name, str) or not name or not name.isprintable():
-        raise FakeHTTPError(400, "name must be a non-empty cube name")
+    name = check_name("name", body.get("name", table_name), kind="cube")
     with ctx.state.lock:
         table = _table(ctx, table_name)
         if name in ctx.state.cubes:
