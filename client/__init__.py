@@ -6,7 +6,6 @@ from ._auth import (
     ClientCertificate,
     TokenAuthentication,
 )
-from ._connect import DEFAULT_PYTHON_API_VERSION, DEFAULT_SERVER_VERSION, Session
 from ._errors import (
     AuthenticationError,
     CapabilityUnavailableError,
@@ -21,16 +20,15 @@ from ._errors import (
 )
 from ._host import HOST_ID_ENV, HostIdentity, host_identity
 from ._security import Credentials, IndividualRoles, Security
+from ._session import DEFAULT_PYTHON_API_VERSION, DEFAULT_SERVER_VERSION, Session
 from ._tables import Column, Condition, Cube, Cubes, QueryResult, Table, Tables, TableSchema
-from ._tiers import ADMIN_ROLE, CONDITION_KEYS, LETTERS, Capability, Conditions, Tier, decide_tier
+from ._tiers import ADMIN_ROLE, Capability, Conditions, Tier, decide_tier
 
 __all__ = [
     "ADMIN_ROLE",
-    "CONDITION_KEYS",
     "DEFAULT_PYTHON_API_VERSION",
     "DEFAULT_SERVER_VERSION",
     "HOST_ID_ENV",
-    "LETTERS",
     "Authentication",
     "AuthenticationError",
     "BasicAuthentication",

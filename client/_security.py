@@ -1,7 +1,8 @@
 """``session.security``: users, passwords and roles of the target, written through (SPEC §4.5).
 
 Both mappings read the server on every access and write with a merging ``PUT`` (a null
-value removes), so they never hold a stale copy. Passwords read back redacted.
+value removes), so they never hold a stale copy. Passwords read back redacted. Their reprs
+send nothing: pytest formats a failed assertion with them.
 """
 
 from __future__ import annotations
@@ -15,12 +16,10 @@ from collections.abc import (
     MutableMapping,
     ValuesView,
 )
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+from ._requester import Requester
 from ._tiers import Capability
-
-if TYPE_CHECKING:
-    from ._connect import Session
 
 __all__ = ["BasicAuthenticationSecurity", "Credentials", "IndividualRoles", "Security"]
 
@@ -32,7 +31,7 @@ class _ServerMapping(MutableMapping[str, V], Generic[V]):
 
     route = ""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Requester) -> None:
         self._session = session
 
     def _decode(self, value: Any) -> V:
@@ -43,7 +42,7 @@ class _ServerMapping(MutableMapping[str, V], Generic[V]):
 
     def _call(self, method: str, body: Any = None) -> dict[str, V]:
         options = {} if body is None else {"json": body}
-        response = self._session._call(Capability.SECURITY, method, self.route, **options)
+        response = self._session.call(Capability.SECURITY, method, self.route, **options)
         return {str(k): self._decode(v) for k, v in response.json().items()}
 
     def _fetch(self) -> dict[str, V]:
@@ -92,7 +91,8 @@ class _ServerMapping(MutableMapping[str, V], Generic[V]):
         )
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._fetch()!r})"
+        # No request: the contents are one `dict(mapping)` away.
+        return f"<{type(self).__name__} of {self._session.url}>"
 
 
 class Credentials(_ServerMapping[str]):
@@ -124,13 +124,13 @@ class IndividualRoles(_ServerMapping[frozenset[str]]):
 
 
 class BasicAuthenticationSecurity:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Requester) -> None:
         self.credentials = Credentials(session)
 
 
 class Security:
     """Security management of the target (capability ``security``: REMOTE and LOCAL)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Requester) -> None:
         self.basic_authentication = BasicAuthenticationSecurity(session)
         self.individual_roles = IndividualRoles(session)

@@ -1,8 +1,8 @@
 """Tables, queries and cubes of a connected session (SPEC §3.2, wire formats of §4.4-§4.5).
 
-Every method names the capability it needs and goes through ``Session._call``, which refuses
-before anything is sent when the session's tier does not allow it. Results are plain Python:
-no pandas.
+Every method names the capability it needs and goes through the session as a
+:class:`~._requester.Requester` (``require``, ``call``), which refuses before anything is
+sent when the session's tier does not allow it. Results are plain Python: no pandas.
 """
 
 from __future__ import annotations
@@ -12,14 +12,12 @@ import os
 import re
 from collections.abc import Iterable, Iterator, KeysView, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from ._errors import ServerError
+from ._requester import Requester
 from ._tiers import Capability
-
-if TYPE_CHECKING:
-    from ._connect import Session
 
 __all__ = [
     "CLOUD_SCHEMES",
@@ -32,6 +30,7 @@ __all__ = [
     "TableSchema",
     "Tables",
     "load_source",
+    "read_csv",
     "to_wire",
 ]
 
@@ -245,7 +244,7 @@ def _table_route(name: str) -> str:
 class Table:
     """A table of the target. Reading needs ``table.query``; writing the live extension."""
 
-    def __init__(self, session: Session, schema: TableSchema) -> None:
+    def __init__(self, session: Requester, schema: TableSchema) -> None:
         self._session = session
         self.schema = schema
 
@@ -287,7 +286,7 @@ class Table:
         timeout: float = 30.0,
     ) -> QueryResult:
         """Rows matching ``filter`` (all when None), with ``columns`` (all when none given)."""
-        self._session._require(Capability.TABLE_QUERY)
+        self._session.require(Capability.TABLE_QUERY)
         for column in columns:
             self[column]  # an unknown column fails here, not on the server
         if max_rows is not None and (isinstance(max_rows, bool) or max_rows < 0):
@@ -299,7 +298,7 @@ class Table:
             "fields": list(columns or self.columns),
             "timeout": int(timeout * 1000),
         }
-        response = self._session._call(
+        response = self._session.call(
             Capability.TABLE_QUERY,
             "POST",
             "/database/data" + _table_route(self.name),
@@ -313,10 +312,10 @@ class Table:
 
     def append(self, *rows: Sequence[Any] | Mapping[str, Any]) -> None:
         """Add rows (tuples in column order, or dicts); a row with an existing key replaces it."""
-        self._session._require(Capability.TABLE_APPEND)
+        self._session.require(Capability.TABLE_APPEND)
         if not rows:
             return
-        self._session._call(
+        self._session.call(
             Capability.TABLE_APPEND,
             "POST",
             _table_route(self.name) + "/rows",
@@ -336,7 +335,7 @@ class Table:
         """
         capability, where = load_source(source)
         body = _load_body(where, separator, header)
-        response = self._session._call(
+        response = self._session.call(
             capability, "POST", _table_route(self.name) + "/load", json=body
         )
         return int(response.json()["loaded"])
@@ -351,7 +350,7 @@ def _load_body(source: str, separator: str, header: bool) -> dict[str, Any]:
 
 
 def read_csv(
-    session: Session,
+    session: Requester,
     source: str | os.PathLike[str],
     *,
     table_name: str,
@@ -363,18 +362,18 @@ def read_csv(
     capability, where = load_source(source)
     body = _load_body(where, separator, True)
     body["create"] = {"keys": list(keys), "types": dict(data_types or {})}
-    response = session._call(capability, "POST", _table_route(table_name) + "/load", json=body)
+    response = session.call(capability, "POST", _table_route(table_name) + "/load", json=body)
     return Table(session, TableSchema.from_json(response.json()))
 
 
 class Tables(Mapping[str, Table]):
     """``session.tables``: ``[name]`` and ``.schema`` read; listing and ``del`` are live."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Requester) -> None:
         self._session = session
 
     def _schemas(self, capability: Capability) -> dict[str, TableSchema]:
-        response = self._session._call(capability, "GET", "/database/discovery", api="pivot")
+        response = self._session.call(capability, "GET", "/database/discovery", api="pivot")
         return {t["name"]: TableSchema.from_json(t) for t in response.json()["tables"]}
 
     @property
@@ -389,7 +388,7 @@ class Tables(Mapping[str, Table]):
         return Table(self._session, schema)
 
     def _names(self) -> list[str]:
-        response = self._session._call(Capability.TABLES_LIST, "GET", "/tables")
+        response = self._session.call(Capability.TABLES_LIST, "GET", "/tables")
         return [str(name) for name in response.json()]
 
     def __iter__(self) -> Iterator[str]:
@@ -407,7 +406,7 @@ class Tables(Mapping[str, Table]):
 
     def __delitem__(self, name: str) -> None:
         try:
-            self._session._call(Capability.TABLE_DROP, "DELETE", _table_route(name))
+            self._session.call(Capability.TABLE_DROP, "DELETE", _table_route(name))
         except ServerError as error:
             if error.status == 404:
                 raise KeyError(name) from None

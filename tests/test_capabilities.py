@@ -22,6 +22,7 @@ from fakeserver import FakeServer, ServerConfig, TableSpec
 from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
 from fakeserver.scenarios import CAPABILITY_TABLE
 from fakeserver_client import Capability
+from fakeserver_client._tiers import LETTERS
 
 from .datasets import ADMIN_AUTH, BASE, CLOUD, SETUPS, TRADES, USER_AUTH, Setup, raw
 
@@ -206,7 +207,7 @@ def test_capability_in_tier(
     assert error.capability is capability and error.tier.value == setup.tier
     assert str(error).startswith(f"{capability.value} is not available: this session is ")
     for key in error.unmet:
-        assert f"{key} ({client.LETTERS[key]}): " in str(error)
+        assert f"{key} ({LETTERS[key]}): " in str(error)
 
 
 @pytest.mark.parametrize(

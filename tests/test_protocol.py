@@ -14,7 +14,7 @@ import pytest
 import fakeserver
 import fakeserver_client as client
 from fakeserver import protocol, scenarios
-from fakeserver_client import _connect, _tables, _tiers
+from fakeserver_client import _handshake, _tables, _tiers
 
 PACKAGE = Path(fakeserver.__file__).parent
 #: The only modules of the fake that may drive the thin client: they run it over the matrix.
@@ -31,7 +31,7 @@ def test_default_versions_agree() -> None:
 
 
 def test_the_fixed_path_agrees() -> None:
-    assert protocol.VERSIONS_PATH == _connect.VERSIONS_PATH == "/versions/rest"
+    assert protocol.VERSIONS_PATH == _handshake.VERSIONS_PATH == "/versions/rest"
 
 
 def test_cloud_schemes_agree() -> None:
@@ -39,7 +39,7 @@ def test_cloud_schemes_agree() -> None:
 
 
 def test_condition_letters_agree() -> None:
-    assert scenarios.KEYS == client.CONDITION_KEYS
+    assert scenarios.KEYS == _tiers.CONDITION_KEYS
     assert scenarios.LETTERS == _tiers.LETTERS
 
 

@@ -33,11 +33,9 @@ PUBLIC_NAMES: dict[types.ModuleType, frozenset[str]] = {
     client: frozenset(
         {
             "ADMIN_ROLE",
-            "CONDITION_KEYS",
             "DEFAULT_PYTHON_API_VERSION",
             "DEFAULT_SERVER_VERSION",
             "HOST_ID_ENV",
-            "LETTERS",
             "Authentication",
             "AuthenticationError",
             "BasicAuthentication",
