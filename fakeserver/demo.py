@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .config import CubeSpec, SecurityConfig, ServerConfig, TableSpec, User
 
-__all__ = ["DEMO_TOKENS", "DEMO_USERS", "demo_config", "uses_demo_credentials"]
+__all__ = ["DEMO_TOKENS", "DEMO_USERS", "demo_config", "is_published"]
 
 #: Same names and passwords as the SPEC's example, so copied snippets just work.
 DEMO_USERS: tuple[User, ...] = (
@@ -16,6 +16,7 @@ DEMO_USERS: tuple[User, ...] = (
     User("user", "passwd", roles=frozenset({"ROLE_USER"})),
 )
 DEMO_TOKENS: dict[str, str] = {"t0ken": "admin"}
+_PUBLISHED_PASSWORDS = frozenset((u.name, u.password) for u in DEMO_USERS)
 
 _TABLES = (
     TableSpec(
@@ -51,12 +52,13 @@ def demo_config() -> ServerConfig:
     )
 
 
-def uses_demo_credentials(config: ServerConfig) -> bool:
-    """Whether anyone could log in to ``config`` with a published demo password or token."""
-    if config.security is None:
-        return False
-    demo_passwords = {(u.name, u.password) for u in DEMO_USERS}
-    if any((u.name, u.password) in demo_passwords for u in config.security.users):
-        return True
-    # A published token is a way in whoever it maps to.
-    return any(token in config.security.tokens for token in DEMO_TOKENS)
+def is_published(credential: User | str) -> bool:
+    """Whether a user's password or a token is one of the demo's, which anyone can read.
+
+    The one test of "demo credentials": the refusal to bind them publicly, the summary that
+    prints them (and only them) and its ``curl`` example all ask it. A user counts by name
+    and password together, whatever its roles; a token counts whoever it maps to.
+    """
+    if isinstance(credential, User):
+        return (credential.name, credential.password) in _PUBLISHED_PASSWORDS
+    return credential in DEMO_TOKENS

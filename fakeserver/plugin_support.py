@@ -14,10 +14,10 @@ from typing import Any, Protocol
 
 from . import scenarios
 from .config import DEFAULT_PYTHON_API_VERSION, DEFAULT_SERVER_VERSION, ServerConfig
+from .scenarios import FAILURE
 from .server import ExpectationError, FakeServer
 
 __all__ = [
-    "FAILURE",
     "SCENARIO_AUTH_PROPERTY",
     "SCENARIO_PROPERTY",
     "SCENARIO_TIER_PROPERTY",
@@ -44,9 +44,6 @@ __all__ = [
 SCENARIO_PROPERTY = "fake_scenario"
 SCENARIO_TIER_PROPERTY = "fake_scenario_tier"
 SCENARIO_AUTH_PROPERTY = "fake_scenario_auth"
-
-#: Tier label of the scenarios whose connect must fail (``expected_tier is None``).
-FAILURE = "FAILURE"
 
 
 class FixtureConfigError(ValueError):

@@ -43,6 +43,7 @@ from .tls import issue_client_files
 __all__ = [
     "AUTH_MODES",
     "CAPABILITY_TABLE",
+    "FAILURE",
     "KEYS",
     "LETTERS",
     "TIERS",
@@ -66,6 +67,8 @@ KEYS = ("secured", "admin", "same_python_api", "same_host", "same_server_version
 #: SPEC §2's letter of each condition, as refusals and the matrix print them.
 LETTERS: dict[str, str] = dict(zip(KEYS, "abcdef", strict=True))
 TIERS = ("LOCAL", "REMOTE", "NO_SECURITY_MANAGEMENT", "READ_ONLY", "MINIMAL")
+#: Tier label of the scenarios whose connect must fail (``expected_tier is None``).
+FAILURE = "FAILURE"
 
 #: SPEC §3.1 as data: (tier, conditions that must be met), first match wins.
 TIER_RULES: tuple[tuple[str, frozenset[str]], ...] = (
@@ -538,11 +541,11 @@ def select(
     tiers: Sequence[str] | None = None,
     auth: Sequence[str] | None = None,
 ) -> list[Scenario]:
-    """Filter by expected tier (``None``/"FAILURE" for connect failures) and auth mode."""
-    wanted_tiers = None if tiers is None else {("FAILURE" if t is None else t) for t in tiers}
+    """Filter by expected tier (``None``/:data:`FAILURE` for connect failures) and auth mode."""
+    wanted_tiers = None if tiers is None else {(FAILURE if t is None else t) for t in tiers}
     return [
         s
         for s in scenarios
-        if (wanted_tiers is None or (s.expected_tier or "FAILURE") in wanted_tiers)
+        if (wanted_tiers is None or (s.expected_tier or FAILURE) in wanted_tiers)
         and (auth is None or s.auth in auth)
     ]

@@ -74,6 +74,7 @@ PUBLIC_NAMES: dict[types.ModuleType, frozenset[str]] = {
         {
             "AUTH_MODES",
             "CAPABILITY_TABLE",
+            "FAILURE",
             "KEYS",
             "LETTERS",
             "TIERS",

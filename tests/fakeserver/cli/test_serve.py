@@ -1,4 +1,4 @@
-"""The ``fakeserver`` command, run for real in a subprocess (as werkzeug tests its dev server).
+"""``fakeserver serve``, run for real in a subprocess (as werkzeug tests its dev server).
 
 Every served target uses ``--port 0`` and ``--ready-file``; timeouts are generous and only
 keep a broken build from hanging the run: nothing here asserts on durations.
@@ -7,8 +7,6 @@ keep a broken build from hanging the run: nothing here asserts on durations.
 from __future__ import annotations
 
 import json
-import os
-import re
 import signal
 import socket
 import ssl
@@ -25,34 +23,10 @@ import httpx
 import pytest
 
 import fakeserver_client as client
-from fakeserver import cli, scenarios
+from fakeserver import cli
+from fakeserver.cli import serve as serve_module
 
-TIMEOUT = 30.0
-ENV = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-
-
-@pytest.fixture(autouse=True)
-def private_tmpdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each command's temp files (CA, certificates) go under this test's own directory.
-
-    Other tests watch the shared temp dir for leftovers; a served subprocess must not
-    show up there while they look.
-    """
-    private = tmp_path / "tmp"
-    private.mkdir()
-    monkeypatch.setitem(ENV, "TMPDIR", str(private))
-
-
-def fakeserver(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "fakeserver", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env or ENV,
-        timeout=TIMEOUT,
-        check=False,
-    )
+from .command import ENV, TIMEOUT, assert_one_line_error, fakeserver, in_process
 
 
 @dataclass
@@ -114,32 +88,6 @@ def _wait_ready(process: subprocess.Popen[str], ready_file: Path, err: Path) -> 
     pytest.fail("fakeserver serve never wrote its ready file")
 
 
-def in_process(
-    args: list[str], capsys: pytest.CaptureFixture[str]
-) -> subprocess.CompletedProcess[str]:
-    """``cli.main(args)`` with its output, shaped like a finished subprocess."""
-    try:
-        code = cli.main(args)
-    except SystemExit as exit:  # argparse exits
-        code = exit.code if isinstance(exit.code, int) else 1
-    out, err = capsys.readouterr()
-    return subprocess.CompletedProcess(args, code, out, err)
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
-    assert result.returncode == 2, result
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("fakeserver: "), lines[0]
-    for fragment in fragments:
-        assert fragment in lines[0]
-    assert result.stdout == ""
-
-
-# -- serve -------------------------------------------------------------------------------------
-
-
 def test_serve_default_is_a_secured_demo_and_stops_on_sigterm(tmp_path: Path) -> None:
     stale = tmp_path / "ready.json"
     stale.write_text("{not json from an earlier run")
@@ -189,7 +137,12 @@ def assert_demo_data(url: str) -> None:
     with httpx.Client(auth=("user", "passwd")) as http:
         tables = http.get(pivot + "/database/discovery").json()["tables"]
         assert {"trades", "products"} <= {t["name"] for t in tables}
-        body = {"branch": None, "conditions": {}, "fields": ["trade_id", "desk"], "timeout": 1000}
+        body: dict[str, Any] = {
+            "branch": None,
+            "conditions": {},
+            "fields": ["trade_id", "desk"],
+            "timeout": 1000,
+        }
         answer = http.post(pivot + "/database/data/tables/trades?pageSize=5", json=body).json()
         assert [h["name"] for h in answer["headers"]] == ["trade_id", "desk"]
         assert answer["rows"] and all(len(row) == 2 for row in answer["rows"])
@@ -343,43 +296,12 @@ def test_port_in_use_is_one_line() -> None:
         (["serve", "--client-certificate", "sometimes"], ["--client-certificate"]),
         (["serve", "--ready-file", "/no/such/dir/ready.json"], ["--ready-file"]),
         (["serve", "--config", "/no/such/file.toml"], ["config", "/no/such/file.toml"]),
-        (["matrix", "--filter", "no-such-scenario"], ["--filter"]),
-        (["scenarios", "--format", "yaml"], ["--format"]),
     ],
 )
 def test_bad_flags_are_one_line_exit_2(
     args: list[str], fragments: Sequence[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert_one_line_error(in_process(args, capsys), *fragments)
-
-
-@pytest.mark.parametrize(
-    ("name", "text", "fragments"),
-    [
-        ("syntax.toml", "server_version = \n", ["not valid TOML"]),
-        ("unknown.toml", "bogus = 1\n", ["bogus", "unknown field"]),
-        ("version.toml", 'server_version = "x"\n', ["server_version", "'x'"]),
-        (
-            "roles.toml",
-            '[[security.users]]\nname = "a"\npassword = "b"\nroles = ["admin"]\n',
-            ["roles", "'admin'"],
-        ),
-        ("cube.toml", '[[cubes]]\nname = "c"\ntable = "nope"\n', ["'nope'"]),
-        ("broken.json", "{", ["not valid JSON"]),
-        ("list.json", "[1]", ["config"]),
-    ],
-)
-def test_bad_config_files_are_one_line_exit_2(
-    tmp_path: Path,
-    name: str,
-    text: str,
-    fragments: Sequence[str],
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    path = tmp_path / name
-    path.write_text(text)
-    result = in_process(["serve", "--port", "0", "--config", str(path)], capsys)
-    assert_one_line_error(result, *fragments)
 
 
 def test_mistakes_in_the_real_command(tmp_path: Path) -> None:
@@ -401,7 +323,7 @@ def test_refuses_demo_credentials_on_a_non_loopback_address(
     def no_bind(*args: object, **kwargs: object) -> None:
         raise _Tripwire(kwargs.get("host"))
 
-    monkeypatch.setattr(cli, "FakeServer", no_bind)
+    monkeypatch.setattr(serve_module, "FakeServer", no_bind)
     for host in ("0.0.0.0", "192.0.2.10", "example.invalid"):
         assert cli.main(["serve", "--host", host, "--port", "0"]) == 2
         error = capsys.readouterr().err
@@ -424,163 +346,6 @@ def test_refusal_runs_in_the_real_command_before_any_bind() -> None:
         "serve", "--host", "0.0.0.0", "--port", "0", "--ready-file", "/no/such/dir/ready.json"
     )
     assert_one_line_error(result, "--host", "demo credentials", "--allow-demo-credentials")
-
-
-# -- matrix and scenarios --------------------------------------------------------------------
-
-
-@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
-def test_matrix_passes_with_a_filter_and_shows_progress_on_a_terminal() -> None:
-    primary, secondary = os.openpty()
-    command = [sys.executable, "-m", "fakeserver", "matrix", "--filter", "basic"]
-    command += ["--filter", "LOCAL,FAILURE"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=secondary, env=ENV)
-    os.close(secondary)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(primary, 4096)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(primary)
-    assert process.stdout is not None
-    with process.stdout:
-        stdout = process.stdout.read().decode("utf-8")
-    assert process.wait(timeout=TIMEOUT) == 0, stdout
-    lines = stdout.strip().splitlines()
-    assert lines[0].split() == ["scenario", "auth", "expected", "observed", "ok"]
-    assert lines[-1] == "5 passed, 0 failed"
-    assert any(line.startswith("basic-wrong_password") and "auth error" in line for line in lines)
-    assert all(line.endswith("✓") for line in lines[1:-1])
-    assert b"[1/5] basic-admin-same_api-local_host" in seen
-    assert b"Traceback" not in seen
-    assert "[1/5]" not in stdout, "progress goes to stderr only"
-
-
-def test_matrix_exits_1_on_a_wrong_expectation(tmp_path: Path) -> None:
-    wrong = tmp_path / "expectations.json"
-    wrong.write_text(json.dumps({"bearer-admin-same_api-local_host": "MINIMAL"}))
-    result = fakeserver(
-        *("matrix", "--auth", "bearer", "--tier", "LOCAL"),
-        *("--filter", "bearer-admin-same_api-local_host", "--expectations", str(wrong)),
-    )
-    assert result.returncode == 1, result.stdout + result.stderr
-    lines = result.stdout.strip().splitlines()
-    row = next(line for line in lines if line.startswith("bearer-admin-same_api-local_host "))
-    assert row.split()[2:] == ["MINIMAL", "LOCAL", "✗"]
-    assert "tier LOCAL != MINIMAL" in result.stdout
-    assert lines[-1].endswith(" passed, 1 failed")
-    assert "Traceback" not in result.stderr
-
-
-def test_matrix_json(tmp_path: Path) -> None:
-    result = fakeserver("matrix", "--filter", "certificate,REMOTE", "--format", "json")
-    assert result.returncode == 0
-    data = json.loads(result.stdout)
-    assert data["failed"] == 0 and data["passed"] == len(data["results"]) > 0
-    assert {r["expected_tier"] for r in data["results"]} == {"REMOTE"}
-    assert {r["auth"] for r in data["results"]} == {"certificate"}
-    assert result.stderr.strip().endswith("passed, 0 failed"), "stdout stays pure JSON"
-
-
-def test_matrix_markdown_and_failure_json(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    result = in_process(
-        ["matrix", "--filter", "basic-unknown_user", "--format", "markdown"], capsys
-    )
-    assert result.returncode == 0
-    lines = result.stdout.strip().splitlines()
-    assert lines[0] == "| scenario | auth | expected | observed | ok | detail |"
-    assert set(lines[1]) == {"|", "-"}
-    assert lines[2].startswith("| basic-unknown_user | basic | auth error | auth error | ✓ |")
-    assert lines[-1] == "1 passed, 0 failed"
-
-    wrong = tmp_path / "expectations.json"
-    wrong.write_text(json.dumps({"basic-wrong_password": "LOCAL"}))
-    args = ["matrix", "--filter", "basic-wrong_password", "--format", "json"]
-    result = in_process([*args, "--expectations", str(wrong)], capsys)
-    assert result.returncode == 1
-    (row,) = json.loads(result.stdout)["results"]
-    assert row["ok"] is False and row["observed_error"] == "AuthenticationError"
-    assert row["expected_tier"] == "LOCAL" and row["observed_tier"] is None
-
-
-def test_scenarios_json_lists_every_scenario() -> None:
-    result = fakeserver("scenarios", "--format", "json")
-    assert result.returncode == 0
-    listed = json.loads(result.stdout)["scenarios"]
-    assert [s["name"] for s in listed] == [s.name for s in scenarios.matrix()]
-    local = next(s for s in listed if s["name"] == "basic-admin-same_api-local_host")
-    assert local["conditions"] == dict.fromkeys(scenarios.KEYS, True)
-    assert local["expected_tier"] == "LOCAL" and "security" in local["expected_capabilities"]
-    failure = next(s for s in listed if s["name"] == "bearer-unknown_ca")
-    assert failure["expected_tier"] is None and failure["expected_error"] == "tls"
-
-
-def test_scenarios_table_and_markdown(capsys: pytest.CaptureFixture[str]) -> None:
-    table = in_process(["scenarios", "--filter", "basic-user-same_api-local_host"], capsys).stdout
-    header, row = table.splitlines()[:2]
-    assert header.split()[:3] == ["scenario", "auth", "transport"] and "a b c d e f" in header
-    expected = ["basic-user-same_api-local_host", "basic", "http", "✓", "·", "✓", "✓", "✓", "✓"]
-    assert row.split() == [*expected, "READ_ONLY"]
-    assert re.search(r"^\d+ scenarios; conditions as set up: a secured", table, re.MULTILINE)
-
-    args = ["scenarios", "--filter", "NO_SECURITY_MANAGEMENT", "--format", "markdown"]
-    lines = in_process(args, capsys).stdout.splitlines()
-    assert lines[0].startswith("| scenario | auth | transport | a b c d e f | expected |")
-    rows = [line for line in lines[2:] if line.startswith("| ")]
-    assert rows and all("| NO_SECURITY_MANAGEMENT |" in line for line in rows)
-
-
-def test_bare_command_prints_usage_and_exits_2() -> None:
-    bare = fakeserver()
-    assert bare.returncode == 2 and "usage:" in bare.stderr and "Traceback" not in bare.stderr
-
-
-def test_help_lists_every_command_and_flag(capsys: pytest.CaptureFixture[str]) -> None:
-    top = in_process(["--help"], capsys)
-    assert top.returncode == 0
-    for command in ("serve", "matrix", "scenarios"):
-        assert command in top.stdout
-    serve_help = in_process(["serve", "--help"], capsys).stdout
-    flags = "--host --port --server-version --python-api-version --not-exposed --remote-host "
-    flags += "--unsecured --user --token --tls --client-certificate --seed --config --cert-dir "
-    flags += "--ready-file --allow-demo-credentials -v"
-    for flag in flags.split():
-        assert flag in serve_help, flag
-    assert "--expectations" not in in_process(["matrix", "--help"], capsys).stdout, "test-only"
-
-
-def test_fault_flags_build_faults() -> None:
-    from fakeserver.config import Fault
-
-    assert cli._fault("error:*/ping:status=502,times=1") == Fault(
-        "error", "*/ping", status=502, times=1
-    )
-    assert cli._fault("latency:*:delay=0.2,delay_max=1") == Fault(
-        "latency", "*", delay=0.2, delay_max=1.0
-    )
-    assert cli._fault("drop") == Fault("drop", "*")
-    assert cli._fault("error:probability=0.5") == Fault("error", "*", probability=0.5)
-
-
-@pytest.mark.parametrize(
-    ("flag", "message"),
-    [
-        ("explode:*", "kind"),
-        ("error:*:status=200", "status"),
-        ("error:*:status=abc", "not a number"),
-        ("latency:*:speed=2", "expected KEY=VALUE"),
-    ],
-)
-def test_bad_fault_flags_are_one_line(
-    flag: str, message: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert_one_line_error(in_process(["serve", "--fault", flag], capsys), message)
 
 
 def test_serve_with_a_fault_answers_it(tmp_path: Path) -> None:

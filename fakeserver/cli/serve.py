@@ -1,0 +1,388 @@
+"""``fakeserver serve``: a fake target started by hand, until SIGINT or SIGTERM.
+
+The flags become a config in :mod:`.target`; here the server is started, announced (a
+summary on stdout and, for scripts, a ready file), and stopped by a signal. TLS files are
+copied where the user can find them, since the server's own directory dies with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import errno
+import ipaddress
+import json
+import logging
+import os
+import select
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+
+from ..config import Fault, ServerConfig
+from ..demo import is_published
+from ..protocol import ATOTI_PATH, VERSIONS_PATH
+from ..server import FakeServer, request_log
+from . import target
+from .usage import UsageError
+
+__all__ = ["add_arguments", "run"]
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not between 0 and 65535 (0 = any free port)")
+    return port
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of ``serve``: where it listens, what it emulates (:mod:`.target`), how it runs."""
+    where = parser.add_argument_group("where")
+    where.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    where.add_argument(
+        "--port",
+        type=_port,
+        default=9090,
+        help="port to bind; 0 picks a free one (default: %(default)s)",
+    )
+    target.add_arguments(parser)
+    running = parser.add_argument_group("running")
+    running.add_argument(
+        "--ready-file",
+        metavar="PATH",
+        help='once listening, write {"url": ..., "ca": ...} as JSON there '
+        "(atomically; removed at stop)",
+    )
+    running.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="log every request: method, path, user, status, ms",
+    )
+
+
+# -- running --------------------------------------------------------------------------------
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+@dataclass
+class _Issued:
+    """TLS files copied where the user can find them (the server's own dir dies with it)."""
+
+    directory: Path
+    ca: str
+    certificates: dict[str, tuple[str, str]]
+    temporary: bool
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        file.write(data)
+    os.chmod(path, 0o600)  # O_CREAT's mode does not apply to a file left by an earlier run
+
+
+def _issue_files(server: FakeServer, config: ServerConfig, cert_dir: str | None) -> _Issued | None:
+    ca_path = server.ca_path
+    if ca_path is None:
+        return None
+    if cert_dir is not None:
+        try:
+            return _write_issued(server, ca_path, config, Path(cert_dir), temporary=False)
+        except OSError as error:
+            raise UsageError(
+                f"--cert-dir: cannot write to {cert_dir!r}: {error.strerror}"
+            ) from None
+    directory = Path(tempfile.mkdtemp(prefix="fakeserver-certs-"))
+    try:
+        return _write_issued(server, ca_path, config, directory, temporary=True)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+
+
+def _write_issued(
+    server: FakeServer, ca_path: str, config: ServerConfig, directory: Path, *, temporary: bool
+) -> _Issued:
+    directory = directory.absolute()  # the ready file is read by scripts running anywhere
+    ca = directory / "ca.pem"
+    shutil.copyfile(ca_path, ca)
+    certificates: dict[str, tuple[str, str]] = {}
+    users = config.security.users if config.security is not None else ()
+    taken: set[str] = {"ca"}
+    for user in users:
+        stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in user.name) or "user"
+        while stem in taken:
+            stem += "_"
+        taken.add(stem)
+        cert, key = server.client_certificate(user.name)
+        cert_path, key_path = directory / f"{stem}.pem", directory / f"{stem}.key"
+        shutil.copyfile(cert, cert_path)
+        _write_private(key_path, Path(key).read_bytes())
+        certificates[user.name] = (str(cert_path), str(key_path))
+    return _Issued(directory, str(ca), certificates, temporary)
+
+
+def _ready(path: str, url: str, issued: _Issued | None) -> None:
+    certificates = issued.certificates if issued is not None else {}
+    data = {
+        "url": url,
+        "ca": issued.ca if issued is not None else None,
+        "client_certificates": {n: {"cert": c, "key": k} for n, (c, k) in certificates.items()},
+    }
+    try:
+        _write_ready_file(path, data)
+    except OSError as error:
+        raise UsageError(f"--ready-file: cannot write {path!r}: {error.strerror}") from None
+
+
+def _write_ready_file(path: str, data: dict[str, Any]) -> None:
+    """Write then rename in the same directory, so a reader never sees half a file."""
+    final = Path(path)
+    fd, temporary = tempfile.mkstemp(prefix=f".{final.name}.", dir=final.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            json.dump(data, file)
+            file.write("\n")
+        os.replace(temporary, final)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+# A server started by hand may run for days: keep its request log (for nobody) short.
+_SERVE_LOG_LIMIT = 100
+
+
+def _describe_fault(fault: Fault) -> str:
+    what = {
+        "latency": f"+{fault.delay}s" + (f"..{fault.delay_max}s" if fault.delay_max else ""),
+        "error": f"answer {fault.status}",
+        "drop": "drop the connection",
+    }[fault.kind]
+    when = "always" if fault.times is None else f"{fault.times}x"
+    if fault.probability < 1:
+        when += f", p={fault.probability}"
+    return f"{fault.method or '*'} {fault.path}: {what} ({when})"
+
+
+def _summary(
+    server: FakeServer, config: ServerConfig, issued: _Issued | None, out: IO[str]
+) -> None:
+    def line(label: str, text: str) -> None:
+        print(f"  {label:<9} {text}", file=out)
+
+    print(f"fakeserver: a fake Atoti target is listening at {server.url}", file=out)
+    line("versions", f"server {config.server_version}, Python API {config.python_api_version}")
+    line("exposed", "yes" if config.exposed else "no (no atoti API, no session descriptor)")
+    host = server.emulation.host
+    line("host", f"{config.host} (id {host.id}, name {host.name})")
+    security = config.security
+    if security is None:
+        line("security", "none (anonymous reads; the live extension answers 403)")
+    else:
+        modes = "basic, " + security.token_type.lower() + " token"
+        if config.tls is not None and config.tls.client_certificate != "none":
+            modes += ", client certificate"
+        line("security", f"secured ({modes})")
+        if not security.users:
+            line("users", "none: nobody can log in")
+        rows = [
+            (u.name, ", ".join(sorted(u.roles)), is_published(u), u.password)
+            for u in security.users
+        ]
+        name_width = max((len(r[0]) for r in rows), default=0)
+        role_width = max((len(r[1]) for r in rows), default=0)
+        for index, (name, roles, is_demo, password) in enumerate(rows):
+            secret = f"password {password!r} (demo)" if is_demo else "password not shown"
+            text = f"{name:<{name_width}}  {roles:<{role_width}}  {secret}"
+            line("users" if index == 0 else "", text)
+        for index, (token, owner) in enumerate(security.tokens.items()):
+            shown = f"{token!r} (demo)" if is_published(token) else "(not shown)"
+            line("tokens" if index == 0 else "", f"{shown} -> {owner}")
+    if config.tables:
+        described = (_describe_table(t.name, t.generate, len(t.rows)) for t in config.tables)
+        line("tables", ", ".join(described))
+    if config.cubes:
+        line("cubes", ", ".join(f"{c.name} (on {c.table})" for c in config.cubes))
+    for index, fault in enumerate(config.faults):
+        line("faults" if index == 0 else "", _describe_fault(fault))
+    if config.tls is None:
+        line("tls", "off")
+    else:
+        line("tls", f"on (client certificates: {config.tls.client_certificate})")
+    if issued is not None:
+        line("CA", issued.ca)
+        for index, (name, (cert, key)) in enumerate(issued.certificates.items()):
+            line("certs" if index == 0 else "", f"{name}: {cert} {key}")
+        if not _is_loopback(server.host):
+            line("note", "the server certificate names " + ", ".join(server.certificate_names))
+    example = _try_command(server.url, config, issued)
+    if example:
+        line("try", example)
+    print("Stop with Ctrl+C or SIGTERM.", file=out, flush=True)
+
+
+def _try_command(url: str, config: ServerConfig, issued: _Issued | None) -> str | None:
+    """A curl line that works as printed, when the summary can show the credentials."""
+    cacert = f"--cacert {issued.ca} " if issued is not None else ""
+    if not config.exposed:
+        return f"curl {cacert}{url}{VERSIONS_PATH}"
+    session = f"{url}{ATOTI_PATH}/session"
+    if config.security is None:
+        return f"curl {cacert}{session}"
+    user = next(filter(is_published, config.security.users), None)
+    if user is None:
+        return None
+    return f"curl {cacert}-u {user.name}:{user.password} {session}"
+
+
+def _describe_table(name: str, generate: int, rows: int) -> str:
+    return f"{name} ({generate} generated rows)" if generate else f"{name} ({rows} rows)"
+
+
+class _StopSignals:
+    """SIGINT/SIGTERM wake the main thread through a socket pair (no lock in a handler)."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self._read, self._write = socket.socketpair()
+        self._write.setblocking(False)
+        self._previous: dict[int, Any] = {}
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        with contextlib.suppress(OSError):
+            self._write.send(bytes([signum]))
+
+    def __enter__(self) -> _StopSignals:
+        for sig in self.SIGNALS:
+            self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def wait(self) -> int:
+        """Block until a stop signal arrives; return its number."""
+        while True:
+            select.select([self._read], [], [])
+            data = self._read.recv(64)
+            if data:
+                return data[0]
+
+    def restore(self) -> None:
+        """Back to the previous handlers: a second Ctrl+C interrupts a slow shutdown."""
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._previous.clear()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.restore()
+        self._read.close()
+        self._write.close()
+
+
+def _log_requests() -> None:
+    """``-v``: one line per request on stderr (without it, logging is left as it is)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    request_log.addHandler(handler)
+    request_log.setLevel(logging.INFO)
+    request_log.propagate = False  # not twice if the root logger has a handler too
+
+
+def _start(server: FakeServer, host: str, port: int) -> None:
+    try:
+        server.start()
+    except OSError as error:
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        if error.errno == errno.EADDRINUSE:
+            raise UsageError(
+                f"--port: {where} is already in use; choose another port "
+                "(--port 0 picks a free one)"
+            ) from None
+        reason = error.strerror or str(error)
+        raise UsageError(f"--host: cannot listen on {where}: {reason}") from None
+
+
+def _refuse_published_credentials(args: argparse.Namespace, config: ServerConfig) -> None:
+    """The demo's passwords are public: keep them off any address but loopback, unless told."""
+    security = config.security
+    if security is None or _is_loopback(args.host) or args.allow_demo_credentials:
+        return
+    if any(map(is_published, security.users)) or any(map(is_published, security.tokens)):
+        raise UsageError(
+            f"--host: refusing to listen on {args.host} with the demo credentials: their passwords "
+            "are published, so anyone who can reach this address could log in as admin; give your "
+            "own users (--user or --config), or pass --allow-demo-credentials on a trusted network"
+        )
+
+
+def run(args: argparse.Namespace) -> int:
+    """``fakeserver serve``: build the config, start, announce, wait for a stop signal."""
+    config = target.build_config(args)
+    _refuse_published_credentials(args, config)
+    if args.ready_file is not None:
+        parent = Path(args.ready_file).parent
+        if not parent.is_dir():
+            raise UsageError(f"--ready-file: directory {str(parent)!r} does not exist")
+        # A stale file from an earlier run must not pass for this one.
+        try:
+            os.unlink(args.ready_file)
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            raise UsageError(
+                f"--ready-file: cannot replace {args.ready_file!r}: {error.strerror}"
+            ) from None
+    if args.cert_dir is not None:
+        try:
+            os.makedirs(args.cert_dir, exist_ok=True)
+        except OSError as error:
+            raise UsageError(
+                f"--cert-dir: cannot create {args.cert_dir!r}: {error.strerror}"
+            ) from None
+    if args.verbose:
+        _log_requests()
+    out = sys.stdout
+    with _StopSignals() as signals:
+        server = FakeServer(config, host=args.host, port=args.port, log_limit=_SERVE_LOG_LIMIT)
+        _start(server, args.host, args.port)
+        issued: _Issued | None = None
+        try:
+            issued = _issue_files(server, config, args.cert_dir)
+            _summary(server, config, issued, out)
+            if args.ready_file is not None:
+                _ready(args.ready_file, server.url, issued)
+            signum = signals.wait()
+            signals.restore()
+            print(
+                f"fakeserver: {signal.Signals(signum).name} received, stopping",
+                file=out,
+                flush=True,
+            )
+        finally:
+            server.stop()
+            if args.ready_file is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(args.ready_file)
+            if issued is not None and issued.temporary:
+                shutil.rmtree(issued.directory, ignore_errors=True)
+    return 0
