@@ -10,6 +10,7 @@ import typing as _typing
 
 if _typing.TYPE_CHECKING:
     from .config import CubeSpec, Fault, SecurityConfig, ServerConfig, TableSpec, TlsConfig, User
+    from .limits import Limits
     from .plugin_support import ServerFactory
     from .pool import CertificateAuthority
     from .server import ExpectationError, FakeServer
@@ -20,6 +21,7 @@ __all__ = [
     "ExpectationError",
     "FakeServer",
     "Fault",
+    "Limits",
     "SecurityConfig",
     "ServerConfig",
     "ServerFactory",
@@ -34,6 +36,7 @@ _HOMES = {
     "ExpectationError": "server",
     "FakeServer": "server",
     "Fault": "config",
+    "Limits": "limits",
     "SecurityConfig": "config",
     "ServerConfig": "config",
     "ServerFactory": "plugin_support",

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .host import HostKind
+from .limits import Limits
 from .model import ATOTI_TYPES, SCALAR_TYPES, DataError, NameKind, Table, check_name
 from .protocol import CLOUD_SCHEMES, DEFAULT_PYTHON_API_VERSION, DEFAULT_SERVER_VERSION
 
@@ -293,6 +294,7 @@ class ServerConfig:
     cloud_files: Mapping[str, str] = field(default_factory=dict)
     file_roots: tuple[str, ...] = field(default_factory=_default_file_roots)
     max_body_size: int = 10 * 1024 * 1024
+    limits: Limits = field(default_factory=Limits)
     faults: tuple[Fault, ...] = ()
 
     def __post_init__(self) -> None:
@@ -312,6 +314,8 @@ class ServerConfig:
             raise _fail("max_body_size", "must be a number of bytes")
         if self.max_body_size < 1024:
             raise _fail("max_body_size", "must be at least 1024 bytes")
+        if not isinstance(self.limits, Limits):
+            raise _fail("limits", "must be a Limits")
         tables = tuple(self.tables)
         names = [t.name for t in tables]
         for table in tables:
@@ -382,6 +386,8 @@ class ServerConfig:
             fields["tables"] = tuple(_table_from(t) for t in _list("tables", fields["tables"]))
         if "cubes" in fields:
             fields["cubes"] = tuple(_cube_from(c) for c in _list("cubes", fields["cubes"]))
+        if "limits" in fields:
+            fields["limits"] = _limits_from(fields["limits"])
         if "faults" in fields:
             fields["faults"] = tuple(_fault_from(f) for f in _list("faults", fields["faults"]))
         if "file_roots" in fields:
@@ -495,6 +501,12 @@ def _table_from(data: Any) -> TableSpec:
         return TableSpec(**fields)
     except TypeError:
         raise _fail("tables[]", "needs 'name' and 'columns'") from None
+
+
+def _limits_from(data: Any) -> Limits:
+    if isinstance(data, Limits):
+        return data
+    return Limits(**_fields_of(Limits, "limits", data))
 
 
 def _fault_from(data: Any) -> Fault:

@@ -22,6 +22,7 @@ PUBLIC_NAMES: dict[types.ModuleType, frozenset[str]] = {
             "ExpectationError",
             "FakeServer",
             "Fault",
+            "Limits",
             "SecurityConfig",
             "ServerConfig",
             "ServerFactory",

@@ -1,0 +1,62 @@
+"""Every bound on the work one request can cause, in one place (SPEC §6).
+
+Each input that grows work — connections, header bytes, bodies, file loads, query text,
+conditions, MDX sets, GraphQL documents — has a limit here with a default that keeps a
+well-behaved client served while hostile ones are refused with a clear 4xx. They are part
+of :class:`~fakeserver.config.ServerConfig` (``limits=Limits(...)``, or ``[limits]`` in
+TOML), so a test that needs a bigger load can say so; the reference page lists them all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+__all__ = ["Limits"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The limits of one target; every field is validated when the object is built."""
+
+    # -- the engine: connections and request heads -----------------------------------------
+    #: Connections served at once; one more is answered 503 and closed.
+    max_connections: int = 512
+    #: Seconds a client has to send a whole request head, however it trickles it.
+    head_timeout: float = 10.0
+    #: Seconds a kept-alive connection may stay silent between requests.
+    idle_timeout: float = 60.0
+    #: Bytes of a request line plus its headers (431 beyond).
+    max_header_bytes: int = 64 * 1024
+
+    # -- data: file and cloud loads --------------------------------------------------------
+    #: Bytes of one CSV source a load may read (413 beyond).
+    max_load_bytes: int = 16 * 1024 * 1024
+
+    # -- queries: table conditions, MDX ----------------------------------------------------
+    #: Operators plus operand values in one table-query condition (400 beyond).
+    max_condition_size: int = 10_000
+    #: Nesting depth of a JSON body (400 beyond).
+    max_json_depth: int = 64
+    #: Characters of one MDX query (400 beyond).
+    max_mdx_chars: int = 64 * 1024
+    #: Tuples built by every set operation of one MDX query, together (400 beyond).
+    max_mdx_tuples: int = 1_000_000
+    #: Cells of one MDX answer (400 beyond).
+    max_mdx_cells: int = 1_000_000
+
+    # -- GraphQL ---------------------------------------------------------------------------
+    #: Characters of one GraphQL document (400 beyond).
+    max_graphql_chars: int = 64 * 1024
+    #: Selection depth of one GraphQL operation.
+    max_graphql_depth: int = 16
+
+    def __post_init__(self) -> None:
+        for spec in dataclasses.fields(self):
+            value = getattr(self, spec.name)
+            whole = spec.type in (int, "int")
+            if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
+                kind = "a whole number" if whole else "a number of seconds"
+                raise ValueError(f"limits.{spec.name}: {value!r} is not {kind}")
+            if not value > 0:
+                raise ValueError(f"limits.{spec.name}: must be positive, not {value!r}")
