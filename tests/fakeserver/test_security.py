@@ -12,7 +12,7 @@ import pytest
 from fakeserver import FakeServer, ServerConfig
 from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
 
-from .conftest import SECURITY
+from ..conftest import SECURITY
 
 
 def basic(user: str, password: str) -> dict[str, str]:

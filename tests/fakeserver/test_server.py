@@ -112,7 +112,7 @@ def test_handler_error_is_a_json_500_and_a_readable_report(
     assert "the handler of expectation any method /activeviam/pivot/rest/v9/ping raised " in report
     assert "KeyError: 'secret-token'" in report
     assert "while answering GET /activeviam/pivot/rest/v9/ping?q=1:" in report
-    assert re.search(r'File ".*test_plugin_expectations.py", line \d+, in broken', report)
+    assert re.search(r'File ".*test_server.py", line \d+, in broken', report)
     assert "fakeserver/server.py" not in report  # the layer's own frames are noise
     assert problems(server) == report  # not consumed by reporting
     with pytest.raises(KeyError):  # pytest-httpserver's own check still sees it
