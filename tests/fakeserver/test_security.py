@@ -1,67 +1,40 @@
-"""The emulated target on the wire, with a raw HTTP client (SPEC §4.1-§4.3, §4.5)."""
+"""Who is asking, and may they (``fakeserver.security``, SPEC §4.3).
+
+On the wire with a raw HTTP client first (every refusal in the error shape, with its
+challenges, never echoing a secret), then :func:`authenticate` and :func:`authorize` in
+process, on werkzeug requests built by hand.
+"""
 
 from __future__ import annotations
 
-import base64
 import http.client
 import json
+from dataclasses import replace
 
 import httpx
 import pytest
+import trustme
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
 from fakeserver import FakeServer, ServerConfig
-from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
+from fakeserver.errors import FakeHTTPError
+from fakeserver.protocol import PIVOT_PATH
+from fakeserver.security import (
+    ANONYMOUS,
+    Access,
+    Identity,
+    authenticate,
+    authorize,
+    challenge_headers,
+)
+from fakeserver.state import ServerState
+from fakeserver.wsgi import PEER_CERTIFICATE_KEY
 
 from ..conftest import SECURITY
-
-
-def basic(user: str, password: str) -> dict[str, str]:
-    token = base64.b64encode(f"{user}:{password}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
-
-
-ADMIN = basic("admin", "admin-pass")
-PLAIN = basic("user", "user-pass")
-
-
-def assert_error(response: httpx.Response, status: int, path: str) -> dict[str, object]:
-    assert response.status_code == status
-    # Exactly this type: the real client only parses errors with it.
-    assert response.headers["content-type"] == "application/json"
-    body = response.json()
-    assert set(body) == {"error", "path", "status"}
-    assert body["status"] == status and body["path"] == path
-    assert "Traceback" not in response.text
-    return body  # type: ignore[no-any-return]
-
-
-def test_versions_lists_the_apis(open_server: FakeServer) -> None:
-    body = httpx.get(open_server.url + "/versions/rest").json()
-    assert body["version"] == 1 and body["serverVersion"] == "6.1.2"
-    pivot = body["apis"]["activeviam/pivot"]["versions"][0]
-    assert pivot == {"id": "9", "restPath": PIVOT_PATH, "wsPath": "/activeviam/pivot/ws/v9"}
-    assert body["apis"]["atoti"]["versions"][0]["restPath"] == ATOTI_PATH
-
-
-def test_versions_without_atoti_when_not_exposed() -> None:
-    with FakeServer(ServerConfig(exposed=False, server_version="6.0.9")) as server:
-        body = httpx.get(server.url + "/versions/rest").json()
-        assert "atoti" not in body["apis"] and body["serverVersion"] == "6.0.9"
-        response = httpx.get(server.url + ATOTI_PATH + "/session")
-        assert_error(response, 404, ATOTI_PATH + "/session")
-
-
-def test_versions_never_needs_authentication(secured_server: FakeServer) -> None:
-    assert httpx.get(secured_server.url + "/versions/rest").status_code == 200
-    # Even wrong credentials are ignored there, as the real client sends them everywhere.
-    wrong = basic("admin", "nope")
-    assert httpx.get(secured_server.url + "/versions/rest", headers=wrong).status_code == 200
-
-
-def test_ping_answers_pong(open_server: FakeServer) -> None:
-    response = httpx.get(open_server.url + PIVOT_PATH + "/ping")
-    assert response.status_code == 200 and response.text == "pong"
-    assert response.headers["content-type"].startswith("text/plain")
+from .wire import ADMIN, PLAIN, assert_error, basic
 
 
 @pytest.mark.parametrize(
@@ -110,72 +83,6 @@ def test_secured_target_accepts_valid_identities(
     assert httpx.get(secured_server.url + PIVOT_PATH + "/ping", headers=headers).text == "pong"
 
 
-def test_descriptor_reports_the_user_and_roles(secured_server: FakeServer) -> None:
-    admin = httpx.get(secured_server.url + ATOTI_PATH + "/session", headers=ADMIN).json()
-    assert admin["user"] == {"name": "admin", "roles": ["ROLE_ADMIN", "ROLE_USER"]}
-    assert admin["security"] == {"enabled": True}
-    assert admin["serverVersion"] == "6.1.2" and admin["pythonApiVersion"] == "0.9.2"
-    plain = httpx.get(
-        secured_server.url + ATOTI_PATH + "/session", headers={"Authorization": "Bearer user-token"}
-    ).json()
-    assert plain["user"] == {"name": "user", "roles": ["ROLE_USER"]}
-
-
-def test_unsecured_descriptor_has_no_user(open_server: FakeServer) -> None:
-    body = httpx.get(open_server.url + ATOTI_PATH + "/session", headers=ADMIN).json()
-    assert body["user"] is None and body["security"] == {"enabled": False}
-
-
-def test_py4j_is_never_200(secured_server: FakeServer, open_server: FakeServer) -> None:
-    path = ATOTI_PATH + "/py4j/configuration"
-    assert_error(httpx.get(secured_server.url + path, headers=ADMIN), 501, path)
-    assert_error(httpx.get(secured_server.url + path, headers=PLAIN), 403, path)
-    assert_error(httpx.get(secured_server.url + path), 401, path)
-    body = assert_error(httpx.get(open_server.url + path), 403, path)
-    assert body["error"] == "live extension requires a secured target"
-
-
-def test_unknown_paths_and_methods(secured_server: FakeServer, open_server: FakeServer) -> None:
-    # A secured target asks who you are before admitting a path does not exist.
-    assert_error(httpx.get(secured_server.url + "/nope"), 401, "/nope")
-    assert_error(httpx.get(secured_server.url + "/nope", headers=PLAIN), 404, "/nope")
-    assert_error(httpx.get(open_server.url + "/nope"), 404, "/nope")
-    response = httpx.delete(open_server.url + PIVOT_PATH + "/ping")
-    assert_error(response, 405, PIVOT_PATH + "/ping")
-    assert "GET" in response.headers["allow"]
-
-
-def test_host_identity_local_and_remote(open_server: FakeServer) -> None:
-    import fakeserver_client as client
-
-    local = httpx.get(open_server.url + ATOTI_PATH + "/session").json()["host"]
-    assert local == {"id": client.host_identity().id, "name": client.host_identity().name}
-    with FakeServer(ServerConfig(host="remote", seed=3)) as remote:
-        first = httpx.get(remote.url + ATOTI_PATH + "/session").json()["host"]
-    with FakeServer(ServerConfig(host="remote", seed=3)) as again:
-        second = httpx.get(again.url + ATOTI_PATH + "/session").json()["host"]
-    with FakeServer(ServerConfig(host="remote", seed=4)) as other:
-        third = httpx.get(other.url + ATOTI_PATH + "/session").json()["host"]
-    assert first == second, "the same seed gives the same remote identity"
-    assert first["id"] != local["id"] and third["id"] != first["id"]
-
-
-def test_host_identity_override(monkeypatch: pytest.MonkeyPatch) -> None:
-    import fakeserver_client as client
-
-    derived = client.host_identity()
-    assert derived == client.host_identity(), "stable across calls"
-    monkeypatch.setenv(client.HOST_ID_ENV, "pinned-host")
-    assert client.host_identity().id == "pinned-host"
-    with FakeServer() as server:
-        body = httpx.get(server.url + ATOTI_PATH + "/session").json()
-        assert body["host"]["id"] == "pinned-host"
-        with client.Session.connect(server.url) as session:
-            assert session.conditions.same_host is True
-    monkeypatch.delenv(client.HOST_ID_ENV)
-    assert client.host_identity() == derived
-
-
 def test_malformed_headers_never_crash_the_server(secured_server: FakeServer) -> None:
     # httpx refuses to send such headers, so speak HTTP by hand.
     for value in (
@@ -209,36 +116,142 @@ def test_scheme_is_case_insensitive_as_on_the_real_server(secured_server: FakeSe
     assert httpx.get(secured_server.url + PIVOT_PATH + "/ping", headers=bearer).text == "pong"
 
 
-def test_a_running_server_follows_the_host_id_override(
-    open_server: FakeServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import fakeserver_client as client
+# -- authenticate and authorize in process ---------------------------------------------------
 
-    monkeypatch.setenv(client.HOST_ID_ENV, "changed-while-running")
-    body = httpx.get(open_server.url + ATOTI_PATH + "/session").json()
-    assert body["host"]["id"] == "changed-while-running"
-    with client.Session.connect(open_server.url) as session:
-        assert session.conditions.same_host is True
+
+def request(headers: dict[str, str] | None = None, certificate: bytes | None = None) -> Request:
+    """A werkzeug request as the engine hands it over, optionally with a verified peer cert."""
+    environ = {PEER_CERTIFICATE_KEY: certificate} if certificate is not None else {}
+    builder = EnvironBuilder(
+        path=PIVOT_PATH + "/ping", headers=list((headers or {}).items()), environ_base=environ
+    )
+    return Request(builder.get_environ())
+
+
+def certificate_der(user: str) -> bytes:
+    """A client certificate naming ``user``, as the engine hands over a verified one."""
+    leaf = trustme.CA().issue_cert("client.fakeserver.invalid", common_name=user)
+    pem = leaf.cert_chain_pems[0].bytes()
+    return x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
+
+
+@pytest.fixture
+def secured() -> ServerState:
+    return ServerState(ServerConfig(security=SECURITY))
+
+
+@pytest.fixture
+def unsecured() -> ServerState:
+    return ServerState(ServerConfig())
+
+
+def refusal(state: ServerState, headers: dict[str, str], certificate: bytes | None = None) -> str:
+    """The message of the 401 ``authenticate`` raises, checked for its challenges."""
+    with pytest.raises(FakeHTTPError) as raised:
+        authenticate(request(headers, certificate), state)
+    assert raised.value.status == 401
+    assert list(raised.value.headers) == challenge_headers(state)
+    return raised.value.message
+
+
+def test_identities_of_a_secured_target(secured: ServerState) -> None:
+    admin = authenticate(request(ADMIN), secured)
+    assert admin == Identity("admin", frozenset({"ROLE_USER", "ROLE_ADMIN"}))
+    assert admin.is_admin
+    user = authenticate(request({"Authorization": "Bearer user-token"}), secured)
+    assert user == Identity("user", frozenset({"ROLE_USER"}))
+    assert not user.is_admin
+
+
+def test_an_unsecured_target_is_anonymous_whatever_is_sent(unsecured: ServerState) -> None:
+    for headers in ({}, ADMIN, {"Authorization": "Basic %%%"}):
+        assert authenticate(request(headers), unsecured) is ANONYMOUS
+    assert not ANONYMOUS.is_admin and ANONYMOUS.name is None
 
 
 @pytest.mark.parametrize(
-    ("body", "message"),
+    ("headers", "message"),
     [
-        (b'{"rows": [[NaN]]}', "NaN is not a JSON value"),
-        (b'{"rows": [[-Infinity]]}', "-Infinity is not a JSON value"),
-        (b'{"rows": [[' + b"9" * 5000 + b"]]}", "integer string conversion"),
+        ({}, "Full authentication is required to access this resource"),
+        (basic("admin", "wrong"), "Bad credentials"),
+        (basic("ghost", "admin-pass"), "Bad credentials"),
+        ({"Authorization": "Bearer not-a-token"}, "invalid token"),
+        ({"Authorization": "Bearer"}, "malformed Authorization header"),
+        ({"Authorization": "Basic !!!!"}, "malformed Authorization header"),
+        ({"Authorization": "Basic dXNlcg=="}, "malformed Authorization header"),  # no colon
+        ({"Authorization": "Basic //79/g=="}, "malformed Authorization header"),  # not UTF-8
+        ({"Authorization": "Digest abc"}, "unsupported authentication scheme"),
     ],
-    ids=["nan", "infinity", "huge_integer"],
+    ids=[
+        "none",
+        "wrong_password",
+        "unknown_user",
+        "unknown_token",
+        "no_token",
+        "not_base64",
+        "no_colon",
+        "not_utf8",
+        "other_scheme",
+    ],
 )
-def test_non_json_numbers_are_a_400_without_python_advice(
-    secured_server: FakeServer, body: bytes, message: str
+def test_refusals_say_why_and_never_echo_a_secret(
+    secured: ServerState, headers: dict[str, str], message: str
 ) -> None:
-    path = ATOTI_PATH + "/tables/anything/rows"
-    response = httpx.post(
-        secured_server.url + path,
-        content=body,
-        headers={**ADMIN, "Content-Type": "application/json"},
+    said = refusal(secured, headers)
+    assert said == message
+    for secret in ("admin-pass", "not-a-token", "wrong"):
+        assert secret not in said
+
+
+def test_a_token_of_a_removed_user_is_refused(secured: ServerState) -> None:
+    secured.update_credentials({"user": None})
+    assert refusal(secured, {"Authorization": "Bearer user-token"}) == "invalid token"
+
+
+def test_client_certificates_name_the_user(secured: ServerState) -> None:
+    assert authenticate(request(certificate=certificate_der("admin")), secured).name == "admin"
+    unknown = "the client certificate names no known user"
+    assert refusal(secured, {}, certificate_der("ghost")) == unknown
+    assert refusal(secured, {}, b"not a certificate") == unknown
+    # An Authorization header is what identifies the caller when both are present.
+    assert refusal(secured, basic("admin", "wrong"), certificate_der("admin")) == "Bad credentials"
+
+
+def test_authorize_reads_and_public_routes_for_anyone(
+    secured: ServerState, unsecured: ServerState
+) -> None:
+    plain = Identity("user", frozenset({"ROLE_USER"}))
+    for state in (secured, unsecured):
+        for identity in (ANONYMOUS, plain):
+            authorize(Access.PUBLIC, identity, state)
+            authorize(Access.READ, identity, state)
+
+
+def test_authorize_admin_routes(secured: ServerState, unsecured: ServerState) -> None:
+    admin = Identity("admin", frozenset({"ROLE_USER", "ROLE_ADMIN"}))
+    authorize(Access.ADMIN, admin, secured)
+    with pytest.raises(FakeHTTPError) as refused:
+        authorize(Access.ADMIN, Identity("user", frozenset({"ROLE_USER"})), secured)
+    assert (refused.value.status, refused.value.message) == (
+        403,
+        "access denied: ROLE_ADMIN is required",
     )
-    payload = assert_error(response, 400, path)
-    assert message in str(payload["error"])
-    assert "sys.set_int_max_str_digits" not in response.text
+    # Unsecured, nobody is an admin of the live extension: not even a caller claiming it.
+    with pytest.raises(FakeHTTPError) as unsecured_refusal:
+        authorize(Access.ADMIN, admin, unsecured)
+    assert (unsecured_refusal.value.status, unsecured_refusal.value.message) == (
+        403,
+        "live extension requires a secured target",
+    )
+
+
+def test_bearer_challenge_follows_the_configured_token_type() -> None:
+    state = ServerState(ServerConfig(security=replace(SECURITY, token_type="Jwt")))
+    assert challenge_headers(state) == [
+        ("WWW-Authenticate", 'Basic realm="fakeserver"'),
+        ("WWW-Authenticate", 'Jwt realm="fakeserver"'),
+    ]
+    assert authenticate(request({"Authorization": "Jwt admin-token"}), state).name == "admin"
+    assert refusal(state, {"Authorization": "Bearer admin-token"}) == (
+        "unsupported authentication scheme"
+    )
