@@ -5,8 +5,9 @@ plugin and the thin client's host identity do in every run — costs nothing unt
 is actually wanted.
 """
 
-import importlib as _importlib
 import typing as _typing
+
+from ._lazy import exports as _exports
 
 if _typing.TYPE_CHECKING:
     from .config import CubeSpec, Fault, SecurityConfig, ServerConfig, TableSpec, TlsConfig, User
@@ -45,15 +46,4 @@ _HOMES = {
     "User": "config",
 }
 
-
-def __getattr__(name: str) -> _typing.Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'fakeserver' has no attribute {name!r}")
-    value = getattr(_importlib.import_module(f".{home}", __name__), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = _exports(__name__, _HOMES)

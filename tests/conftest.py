@@ -38,5 +38,6 @@ def mtls_server() -> Iterator[FakeServer]:
 # even collected, so the default suite neither runs nor skips them.
 collect_ignore = [] if importlib.util.find_spec("atoti") else ["atoti_compat"]
 
-# pytester runs downstream test files against the installed plugin (tests/test_plugin.py).
+# pytester runs downstream test files against the installed plugin
+# (tests/fakeserver/test_plugin.py).
 pytest_plugins = ["pytester"]

@@ -95,7 +95,7 @@ PUBLIC_NAMES: dict[types.ModuleType, frozenset[str]] = {
 }
 
 #: Packages whose ``__init__`` only re-exports: every public attribute must be in ``__all__``.
-REEXPORTING = (fakeserver, client)
+REEXPORTING = (fakeserver, client, fakeserver.scenarios)
 
 MODULES = pytest.mark.parametrize("module", list(PUBLIC_NAMES), ids=lambda m: m.__name__)
 

@@ -3,14 +3,13 @@ through the session's Requester seam, whose reprs send nothing."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
 import pytest
 
 import fakeserver_client as client
 from fakeserver import FakeServer
 from fakeserver_client import Capability, Tier
+
+from .stub import Recorder
 
 
 def test_reprs_send_no_request(secured_server: FakeServer) -> None:
@@ -46,27 +45,8 @@ def test_a_failed_assertion_on_a_mapping_sends_only_its_own_request(
         assert len(secured_server.log) == before + 1, "only the `in` asks the server"
 
 
-class _Recorder:
-    """A Requester standing in for a session: the mappings need nothing else."""
-
-    url = "http://stub"
-
-    def __init__(self, answer: Any) -> None:
-        self.answer = answer
-        self.calls: list[tuple[Any, ...]] = []
-
-    def require(self, capability: Capability) -> None:
-        self.calls.append(("require", capability))
-
-    def call(
-        self, capability: Capability, method: str, route: str, *, api: str = "atoti", **kwargs: Any
-    ) -> httpx.Response:
-        self.calls.append((capability, method, route, api, kwargs))
-        return httpx.Response(200, json=self.answer)
-
-
 def test_the_mappings_need_only_the_requester_seam() -> None:
-    stub = _Recorder({"admin": ["ROLE_ADMIN", "ROLE_USER"]})
+    stub = Recorder({"admin": ["ROLE_ADMIN", "ROLE_USER"]})
     roles = client.IndividualRoles(stub)
     assert dict(roles.items()) == {"admin": frozenset({"ROLE_ADMIN", "ROLE_USER"})}
     roles.update({"user": {"ROLE_USER"}}, admin=None)

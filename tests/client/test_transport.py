@@ -83,7 +83,8 @@ def test_timeouts_are_finite_and_configurable() -> None:
     with FakeServer(config) as server:
         with pytest.raises(client.TimeoutError, match=r"within 0.3 s"):
             client.Session.connect(server.url, timeout=0.3)
-    assert client.Session.connect.__kwdefaults__["timeout"] == 10.0
+    defaults = client.Session.connect.__kwdefaults__
+    assert defaults is not None and defaults["timeout"] == 10.0
 
 
 def test_client_timeout_is_also_the_builtin() -> None:

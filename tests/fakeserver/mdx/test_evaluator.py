@@ -18,7 +18,7 @@ from fakeserver import TableSpec
 from fakeserver.mdx import MdxError, evaluate, find_cube, parse
 from fakeserver.model import Cube, Table
 
-from .trades import GENERATED, ROWS, count, decode, grouped, pure
+from .trades import GENERATED, ROWS, count, decode, equal, grouped, pure
 
 
 def test_pure_evaluation_over_model_objects() -> None:
@@ -26,7 +26,7 @@ def test_pure_evaluation_over_model_objects() -> None:
     expected = grouped("qty", "desk")
     assert decode(cellset) == {
         **{("qty.SUM", d): pytest.approx(v) for (d,), v in expected.items()},
-        **{("contributors.COUNT", d): count(lambda r, d=d: r["desk"] == d) for (d,) in expected},
+        **{("contributors.COUNT", d): count(equal("desk", d)) for (d,) in expected},
     }
 
 

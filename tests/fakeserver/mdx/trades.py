@@ -37,11 +37,11 @@ ADMIN = User("admin", "admin-pass", roles=frozenset({"ROLE_USER", "ROLE_ADMIN"})
 READER = User("reader", "reader-pass")
 CONFIG = ServerConfig(
     security=SecurityConfig(users=(ADMIN, READER)),
-    tables=[
+    tables=(
         TableSpec("Trades", TRADE_COLUMNS, keys=("id",), rows=TRADES),
         TableSpec("Daily", DAILY_COLUMNS, keys=("day",), rows=DAILY),
-    ],
-    cubes=[CubeSpec("Trades", "Trades"), CubeSpec("Daily", "Daily")],
+    ),
+    cubes=(CubeSpec("Trades", "Trades"), CubeSpec("Daily", "Daily")),
 )
 
 Row = dict[str, Any]
@@ -54,6 +54,13 @@ def total(column: str, keep: Callable[[Row], bool] = lambda r: True) -> Any:
     if not kept:
         return None
     return sum(r[column] for r in kept)
+
+
+def equal(
+    column: str, value: Any, keep: Callable[[Row], bool] = lambda r: True
+) -> Callable[[Row], bool]:
+    """The kept rows whose ``column`` is ``value``: a filter bound now (not to a loop variable)."""
+    return lambda row: keep(row) and row[column] == value
 
 
 def count(keep: Callable[[Row], bool] = lambda r: True) -> int | None:

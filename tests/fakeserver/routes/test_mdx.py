@@ -27,6 +27,7 @@ from ..mdx.trades import (
     Row,
     count,
     decode,
+    equal,
     grouped,
     nested,
     positions,
@@ -129,7 +130,7 @@ def test_level_members_on_rows_sorted_with_empty_ones_removed(http: httpx.Client
     assert positions(cellset, 1) == [[d] for (d,) in sorted(expected)]
     assert decode(cellset) == {
         **{("qty.SUM", d): pytest.approx(v) for (d,), v in expected.items()},
-        **{("contributors.COUNT", d): count(lambda r, d=d: r["desk"] == d) for (d,) in expected},
+        **{("contributors.COUNT", d): count(equal("desk", d)) for (d,) in expected},
     }
     rows_axis = next(a for a in cellset["axes"] if a["id"] == 1)
     assert rows_axis["positions"][0] == [
@@ -295,9 +296,7 @@ def test_measures_members_and_a_crossjoin_on_columns(http: httpx.Client) -> None
     for (city,), value in grouped("qty", "city", keep=rates).items():
         expected[("qty.SUM", city)] = pytest.approx(value)
         expected[("n.SUM", city)] = grouped("n", "city", keep=rates)[(city,)]
-        expected[("contributors.COUNT", city)] = count(
-            lambda r, c=city: rates(r) and r["city"] == c
-        )
+        expected[("contributors.COUNT", city)] = count(equal("city", city, keep=rates))
     assert decode(cellset) == expected
 
 

@@ -24,7 +24,7 @@ from fakeserver.scenarios import CAPABILITY_TABLE
 from fakeserver_client import Capability
 from fakeserver_client._tiers import LETTERS
 
-from .datasets import ADMIN_AUTH, BASE, CLOUD, SETUPS, TRADES, USER_AUTH, Setup, raw
+from ..datasets import ADMIN_AUTH, BASE, CLOUD, SETUPS, TRADES, USER_AUTH, Setup, raw
 
 Probe = Callable[[client.Session, FakeServer, Path], None]
 PROBES: dict[Capability, Probe] = {}
@@ -282,33 +282,6 @@ def test_every_entry_point_checks_before_validating(tmp_path: Path) -> None:
 # -- queries and filters ---------------------------------------------------------------------
 
 
-def test_filters_translate_to_mongo_like_conditions() -> None:
-    session: Any = None
-    table = client.Table(session, client.TableSchema("t", {"a": "int", "d": "LocalDate"}))
-    a, d = table["a"], table["d"]
-    assert (a == 1).to_json() == {"a": {"$eq": 1}}
-    assert (a != 1).to_json() == {"$not": {"a": {"$eq": 1}}}
-    assert (a < 1).to_json() == {"a": {"$lt": 1}}
-    assert (a <= 1).to_json() == {"a": {"$lte": 1}}
-    assert (a > 1).to_json() == {"a": {"$gt": 1}}
-    assert (a >= 1).to_json() == {"a": {"$gte": 1}}
-    assert a.isin(1, 2).to_json() == {"a": {"$in": [1, 2]}}
-    assert (d == dt.date(2024, 1, 2)).to_json() == {"d": {"$eq": "2024-01-02"}}
-    both = (a > 1) & (a < 5) & (d == None)  # noqa: E711 - builds a condition
-    assert both.to_json() == {"$and": [{"a": {"$gt": 1}}, {"a": {"$lt": 5}}, {"d": {"$eq": None}}]}
-    either = (a == 1) | ~(a == 2)
-    assert either.to_json() == {"$or": [{"a": {"$eq": 1}}, {"$not": {"a": {"$eq": 2}}}]}
-    assert (~~(a == 1)).to_json() == {"a": {"$eq": 1}}
-    with pytest.raises(TypeError, match="combine conditions with &"):
-        bool(a == 1)
-    with pytest.raises(TypeError, match="combine conditions"):
-        1 < a < 3  # noqa: B015 - chained comparisons would silently drop half
-    with pytest.raises(TypeError):
-        (a == 1) & True  # type: ignore[operator]
-    with pytest.raises(KeyError, match="no column 'b'"):
-        table["b"]
-
-
 @pytest.fixture
 def admin_session() -> Iterator[tuple[FakeServer, client.Session]]:
     with FakeServer(BASE) as server:
@@ -422,122 +395,6 @@ def test_paths_come_from_versions_rest(open_server: FakeServer) -> None:
     open_server.check_assertions()
 
 
-# -- wire-level validation ------------------------------------------------------------------
-
-
-def nested(levels: int) -> dict[str, Any]:
-    condition: dict[str, Any] = {"qty": 10}
-    for _ in range(levels):
-        condition = {"$not": condition}
-    return condition
-
-
-DEEP = nested(40)
-
-
-def admin_post(server: FakeServer, path: str, body: object) -> httpx.Response:
-    return raw("POST", server.url + path, json=body, auth=("admin", "admin-pass"))
-
-
-@pytest.mark.parametrize(
-    ("path", "body", "status", "message"),
-    [
-        (
-            "/database/data/tables/trades",
-            {"conditions": {"qty": {"$near": 1}}},
-            400,
-            "conditions.qty.$near: unknown operator",
-        ),
-        (
-            "/database/data/tables/trades",
-            {"conditions": {"$or": []}},
-            400,
-            "conditions.$or: needs a non-empty list of conditions",
-        ),
-        (
-            "/database/data/tables/trades",
-            {"conditions": {"qty": {"$gt": "x"}}},
-            400,
-            "conditions.qty.$gt: 'x' is not an int (column 'qty' is int)",
-        ),
-        (
-            "/database/data/tables/trades",
-            {"conditions": {"colour": 1}},
-            400,
-            "table 'trades' has no column 'colour'",
-        ),
-        ("/database/data/tables/trades", {"fields": ["id", 3]}, 400, "fields must be a list"),
-        ("/database/data/tables/trades", {"timeout": "soon"}, 400, "timeout must be a number"),
-        ("/database/data/tables/trades", {"branch": "dev"}, 404, "no branch named 'dev'"),
-        ("/database/data/tables/trades", [1], 400, "the body must be a JSON object"),
-        ("/database/data/tables/trades?pageSize=-1", {}, 400, "pageSize must be a whole number"),
-        ("/database/data/tables/ghost", {}, 404, "no table named 'ghost'"),
-        ("/database/data/tables/trades?pageSize=%C2%B2", {}, 400, "pageSize must be a whole"),
-        ("/database/data/tables/trades?pageSize=" + "9" * 30, {}, 400, "pageSize must be"),
-        (
-            "/database/data/tables/trades",
-            {"conditions": DEEP},
-            400,
-            "conditions nested deeper than 32 levels",
-        ),
-    ],
-)
-def test_bad_queries_are_400s_that_say_what_is_wrong(
-    path: str, body: object, status: int, message: str
-) -> None:
-    with FakeServer(BASE) as server:
-        response = admin_post(server, PIVOT_PATH + path, body)
-    assert response.status_code == status
-    assert response.headers["content-type"] == "application/json"
-    body = response.json()
-    assert message in body["error"]
-    assert body == {
-        "error": body["error"],
-        "path": PIVOT_PATH + path.split("?")[0],
-        "status": status,
-    }
-
-
-def test_deep_but_legal_conditions_and_absurd_bodies() -> None:
-    with FakeServer(BASE) as server:
-        path = PIVOT_PATH + "/database/data/tables/trades"
-        legal = admin_post(server, path, {"conditions": nested(32), "fields": ["id"]})
-        assert legal.json()["rows"] == [[1]]  # an even number of $not: qty == 10
-        legal = admin_post(server, path, {"conditions": nested(31), "fields": ["id"]})
-        assert legal.json()["rows"] == [[2], [3]]
-        deep_json = raw(
-            "POST", server.url + path, content=b"[" * 100_000, auth=("admin", "admin-pass")
-        )
-        assert deep_json.status_code == 400
-        assert deep_json.json()["error"] == "the body is nested too deeply"
-
-
-@pytest.mark.parametrize(
-    ("path", "body", "message"),
-    [
-        ("/tables", {"name": "t", "columns": ["a"]}, "columns must map column names"),
-        ("/tables", {"name": "t", "columns": {"a": "int"}, "keys": "a"}, "keys must be a list"),
-        ("/tables", {"name": "", "columns": {"a": "int"}}, "is not a table name"),
-        (
-            "/tables",
-            {"name": "t", "columns": {"a": "int"}, "defaultValues": {"a": "x"}},
-            "default value 'x' is not an int",
-        ),
-        ("/tables/trades/rows", {"row": []}, 'the body must be {"rows"'),
-        ("/tables/trades/rows", {"rows": {"id": 1}}, "rows must be a list"),
-        ("/cubes", {"name": "c"}, 'the body must be {"table"'),
-        ("/cubes", {"table": "trades", "name": 3}, "name must be a non-empty cube name"),
-    ],
-)
-def test_bad_writes_are_400s(path: str, body: object, message: str) -> None:
-    with FakeServer(BASE) as server:
-        before = {n: t.rows() for n, t in server.state.tables.items()}
-        response = admin_post(server, ATOTI_PATH + path, body)
-        assert {n: t.rows() for n, t in server.state.tables.items()} == before
-    assert response.status_code == 400
-    assert message in response.json()["error"]
-
-
 # -- security management -------------------------------------------------------------------
 
 
@@ -580,16 +437,16 @@ def test_roles_write_through_and_apply_to_the_next_request(
     roles = session.security.individual_roles
     assert roles["user"] == {"ROLE_USER"}
     assert list_as(server, "user", "user-pass") == 403
-    roles["user"] = {"ROLE_USER", "ROLE_ADMIN"}
+    roles["user"] = frozenset({"ROLE_USER", "ROLE_ADMIN"})
     assert list_as(server, "user", "user-pass") == 200
     del roles["user"]  # no roles left: still a user, but no longer an admin
     assert "user" not in roles and list_as(server, "user", "user-pass") == 403
     assert ping_as(server, "user", "user-pass") == 200
     with pytest.raises(client.ServerError, match="no user named 'ghost'") as caught:
-        roles["ghost"] = {"ROLE_USER"}
+        roles["ghost"] = frozenset({"ROLE_USER"})
     assert caught.value.status == 404
     with pytest.raises(client.ServerError, match="is not a role name"):
-        roles["user"] = {"admin"}
+        roles["user"] = frozenset({"admin"})
     with pytest.raises(TypeError):
         roles["user"] = "ROLE_USER"  # type: ignore[assignment]
     # A new user starts as a plain user.
@@ -601,7 +458,7 @@ def test_an_admin_who_drops_its_own_role_is_refused_next(
     admin_session: tuple[FakeServer, client.Session],
 ) -> None:
     _, session = admin_session
-    session.security.individual_roles["admin"] = {"ROLE_USER"}
+    session.security.individual_roles["admin"] = frozenset({"ROLE_USER"})
     # The session still believes it is LOCAL: the server enforces (b) on its own.
     assert session.tier is client.Tier.LOCAL
     with pytest.raises(client.ForbiddenError, match="ROLE_ADMIN is required"):
@@ -623,27 +480,6 @@ def test_a_removed_user_is_refused_on_its_next_request(
         "GET", server.url + PIVOT_PATH + "/ping", headers={"Authorization": "Bearer user-token"}
     )
     assert token.status_code == 401  # its token died with it
-
-
-def test_bad_security_bodies_change_nothing() -> None:
-    with FakeServer(BASE) as server:
-        url = server.url + ATOTI_PATH + "/security"
-        auth = ("admin", "admin-pass")
-        for path, body, message in [
-            ("/basic/credentials", ["admin"], "must map user names"),
-            ("/basic/credentials", {"ok": "pw", "bad": 3}, "password of 'bad'"),
-            ("/individual-roles", {"user": "ROLE_ADMIN"}, "must be a list of role names"),
-            (
-                "/individual-roles",
-                {"user": ["ROLE_ADMIN"], "ghost": ["ROLE_USER"]},
-                "no user named 'ghost'",
-            ),
-        ]:
-            response = raw("PUT", url + path, json=body, auth=auth)
-            assert 400 <= response.status_code < 500 and message in response.json()["error"]
-            assert "pw" not in response.text
-        assert set(server.state.accounts) == {"admin", "user"}
-        assert server.state.accounts["user"].roles == {"ROLE_USER"}
 
 
 # -- restart, reset, concurrency --------------------------------------------------------------
@@ -674,7 +510,7 @@ def change_everything(server: FakeServer, tmp_path: Path) -> None:
         session.create_cube("new")
         del session.tables["scratch"]
         session.security.basic_authentication.credentials["zed"] = "z"
-        session.security.individual_roles["user"] = {"ROLE_ADMIN"}
+        session.security.individual_roles["user"] = frozenset({"ROLE_ADMIN"})
 
 
 @pytest.mark.parametrize("how", ["restart", "reset"])
@@ -733,7 +569,7 @@ def test_concurrent_writers_lose_no_rows() -> None:
 
 
 def test_the_readme_tour_runs() -> None:
-    tour = Path(__file__).resolve().parent.parent / "README.md"
+    tour = Path(__file__).resolve().parents[2] / "README.md"
     section = tour.read_text(encoding="utf-8").split("## Capabilities per tier", 1)[1]
     section = section.split("\n## ", 1)[0]
     blocks = re.findall(r"```python\n(.*?)```", section, re.S)
@@ -755,7 +591,7 @@ def test_setups_cover_every_tier() -> None:
 
 
 def test_whole_views_of_live_mappings_cost_one_request() -> None:
-    from .datasets import ADMIN_AUTH, BASE
+    from ..datasets import ADMIN_AUTH, BASE
 
     with (
         FakeServer(BASE) as server,

@@ -6,6 +6,7 @@ import base64
 import http.client
 import json
 import re
+from collections.abc import Iterator
 
 import pytest
 
@@ -13,7 +14,7 @@ from fakeserver import FakeServer, ServerConfig
 from fakeserver.routes import ROUTES, Route
 from fakeserver.security import Access
 
-from .conftest import SECURITY
+from ..conftest import SECURITY
 
 
 def concrete(path: str) -> str:
@@ -51,9 +52,9 @@ BAD_IDENTITIES: dict[str, bytes | None] = {
 
 
 @pytest.fixture(scope="module")
-def server() -> FakeServer:
+def server() -> Iterator[FakeServer]:
     with FakeServer(ServerConfig(security=SECURITY)) as running:
-        yield running  # type: ignore[misc]
+        yield running
 
 
 def send(

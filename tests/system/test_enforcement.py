@@ -16,7 +16,7 @@ import pytest
 
 from fakeserver import FakeServer
 
-from .datasets import BASE, LIVE_ROUTES, READ_ROUTES, raw
+from ..datasets import BASE, LIVE_ROUTES, READ_ROUTES, raw
 
 ROUTE_IDS = [f"{m} {p}" for m, p, _ in LIVE_ROUTES]
 READ_IDS = [f"{m} {p}" for m, p, _ in READ_ROUTES]

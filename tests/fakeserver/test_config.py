@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -52,9 +53,9 @@ def test_defaults_match_the_spec() -> None:
         (lambda: ServerConfig(file_roots=("relative",)), "file_roots"),
     ],
 )
-def test_bad_values_name_their_field(build: object, field: str) -> None:
+def test_bad_values_name_their_field(build: Callable[[], object], field: str) -> None:
     with pytest.raises(ValueError, match=field.replace("[", r"\[").replace("]", r"\]")):
-        build()  # type: ignore[operator]
+        build()
 
 
 def test_valid_versions_are_accepted() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -22,11 +23,11 @@ from fakeserver import FakeServer, ServerConfig
 from fakeserver.protocol import PIVOT_PATH
 from fakeserver.routes import ROUTES
 
-from .conftest import SECURITY
+from ..conftest import SECURITY
 
 ADMIN = "Basic " + base64.b64encode(b"admin:admin-pass").decode()
 NAMES = st.sampled_from(["trades", "t", "x y", "..", "%2e%2e", "é", "", "a" * 300])
-SEGMENT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+SEGMENT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
 
 
 @st.composite
@@ -99,14 +100,14 @@ def check(response: Any, method: str, path: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def targets() -> dict[str, FakeServer]:
+def targets() -> Iterator[dict[str, FakeServer]]:
     servers = {
         "secured": FakeServer(ServerConfig(security=SECURITY)),
         "unsecured": FakeServer(ServerConfig()),
     }
     for server in servers.values():
         server.start()
-    yield servers  # type: ignore[misc]
+    yield servers
     for server in servers.values():
         server.stop()
 
@@ -143,7 +144,9 @@ def test_no_input_breaks_the_server(
     headers = {"Content-Type": content_type}
     if authorization is not None:
         headers["Authorization"] = authorization
-    builder = EnvironBuilder(method=method, query_string=query, headers=headers, data=body)
+    builder = EnvironBuilder(
+        method=method, query_string=query, headers=list(headers.items()), data=body
+    )
     environ = builder.get_environ()
     # Set the path by hand: the builder would parse it as a URL, and the fuzz is about the
     # server's parsing, not the test helper's. PEP 3333: bytes decoded as latin-1.

@@ -1,20 +1,16 @@
-"""The whole matrix over real sockets, and the matrix's own shape."""
+"""The catalog of scenarios (``fakeserver.scenarios.catalog``): its shape, names and selection."""
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 
-import pytest
-
-import fakeserver_client as client
 from fakeserver import scenarios
-from fakeserver.scenarios import AUTH_MODES, CAPABILITY_TABLE, TIER_RULES, Cell, matrix
+from fakeserver.scenarios import AUTH_MODES, matrix
 
 MATRIX = matrix()
 
 
-#: The connect failures of the matrix, by name (fakeserver/scenarios.py ``_failures``).
+#: The connect failures of the matrix, by name (fakeserver/scenarios/catalog.py ``_failures``).
 FAILURE_NAMES = (
     "basic-no_credentials",
     "basic-wrong_password",
@@ -77,23 +73,6 @@ def test_unexposed_cells_report_unknown_conditions() -> None:
                 assert s.expected_conditions[key] is None
 
 
-@pytest.mark.parametrize("values", list(itertools.product((True, False), repeat=6)))
-def test_declarative_table_agrees_with_client_decide_tier(values: tuple[bool, ...]) -> None:
-    # The two are written independently: each checks the other, cell by cell.
-    cell = Cell(*values)
-    observed = scenarios.expected_conditions(cell)
-    conditions = client.Conditions(**observed)
-    assert client.decide_tier(conditions).value == scenarios.expected_tier(cell)
-    from fakeserver_client._tiers import capabilities_for
-
-    assert {c.value for c in capabilities_for(conditions)} == scenarios.expected_capabilities(cell)
-
-
-def test_capability_table_names_every_client_capability() -> None:
-    assert set(CAPABILITY_TABLE) == {c.value for c in client.Capability}
-    assert [tier for tier, _ in TIER_RULES] == list(scenarios.TIERS)
-
-
 def test_other_versions_differ_and_stay_valid() -> None:
     m = matrix("6.1.2", "0.9.2")
     versions = {s.config.server_version for s in m}
@@ -110,19 +89,3 @@ def test_select_filters_by_tier_and_auth() -> None:
     failures = scenarios.select(MATRIX, tiers=["FAILURE"])
     assert failures and all(s.expected_tier is None for s in failures)
     assert scenarios.select(MATRIX, tiers=["LOCAL"], auth=["nope"]) == []
-
-
-@pytest.mark.parametrize("scenario", MATRIX, ids=[s.name for s in MATRIX])
-def test_scenario_over_real_sockets(scenario: scenarios.Scenario) -> None:
-    with scenario.run() as live:
-        assert live.url.startswith("https://" if scenario.auth != "basic" else "http://")
-        if scenario.expected_tier is None:
-            expected = {"authentication": client.AuthenticationError, "tls": client.TlsError}
-            with pytest.raises(expected[scenario.expected_error or ""]):
-                live.connect()
-            return
-        with live.connect() as session:
-            assert session.tier.value == scenario.expected_tier
-            assert session.conditions.as_dict() == scenario.expected_conditions
-            assert {c.value for c in session.capabilities} == scenario.expected_capabilities
-        assert live.verify().ok

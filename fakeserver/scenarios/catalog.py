@@ -1,13 +1,13 @@
-"""The scenario matrix: every condition cell for every authentication mode, plus the failures.
+"""The catalog of scenarios: every condition cell for every authentication mode, plus the failures.
 
-The expected tier and capabilities come from the declarative tables below — SPEC §3.1 and
-§3.2 written as data, independently of ``client.decide_tier`` — so the fake's expectations
-and the client's decision check each other.
-
+:func:`matrix` builds them from the rules (:mod:`.rules`); :func:`select` filters them.
 Each authentication mode also fixes a transport: ``basic`` over plain HTTP, ``bearer`` over
 HTTPS, ``certificate`` over HTTPS with client certificates (mTLS, ``optional``). Cells of an
 unsecured target send no credentials when (b) is unmet, and the mode's admin credentials
 when (b) is "met": the target ignores them and the client must still see ``admin=False``.
+
+A scenario runs through :mod:`.live`, the one module that drives the thin client; it is
+loaded when a scenario is run, not when the catalog is built or listed.
 """
 
 from __future__ import annotations
@@ -22,14 +22,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import httpx
 import trustme
 
-import fakeserver_client as client
-
-from .config import (
+from ..config import (
     DEFAULT_PYTHON_API_VERSION,
     DEFAULT_SERVER_VERSION,
     SecurityConfig,
@@ -37,118 +34,23 @@ from .config import (
     TlsConfig,
     User,
 )
-from .server import FakeServer
-from .tls import issue_client_files
+from ..server import FakeServer
+from ..tls import issue_client_files
+from .rules import FAILURE, Cell, expected_capabilities, expected_conditions, expected_tier
 
-__all__ = [
-    "AUTH_MODES",
-    "CAPABILITY_TABLE",
-    "FAILURE",
-    "KEYS",
-    "LETTERS",
-    "TIERS",
-    "TIER_RULES",
-    "Cell",
-    "Credentials",
-    "LiveScenario",
-    "Outcome",
-    "Scenario",
-    "expected_capabilities",
-    "expected_conditions",
-    "expected_tier",
-    "matrix",
-    "select",
-]
+if TYPE_CHECKING:
+    from .live import LiveScenario
+
+__all__ = ["AUTH_MODES", "Credentials", "Scenario", "matrix", "select"]
 
 AuthMode = Literal["basic", "bearer", "certificate"]
 CredentialKind = Literal["none", "basic", "bearer", "certificate"]
 AUTH_MODES: tuple[AuthMode, ...] = ("basic", "bearer", "certificate")
-KEYS = ("secured", "admin", "same_python_api", "same_host", "same_server_version", "exposed")
-#: SPEC §2's letter of each condition, as refusals and the matrix print them.
-LETTERS: dict[str, str] = dict(zip(KEYS, "abcdef", strict=True))
-TIERS = ("LOCAL", "REMOTE", "NO_SECURITY_MANAGEMENT", "READ_ONLY", "MINIMAL")
-#: Tier label of the scenarios whose connect must fail (``expected_tier is None``).
-FAILURE = "FAILURE"
-
-#: SPEC §3.1 as data: (tier, conditions that must be met), first match wins.
-TIER_RULES: tuple[tuple[str, frozenset[str]], ...] = (
-    ("LOCAL", frozenset({"secured", "admin", "same_python_api", "same_host"})),
-    ("REMOTE", frozenset({"secured", "admin", "same_python_api"})),
-    ("NO_SECURITY_MANAGEMENT", frozenset({"secured", "admin", "same_server_version", "exposed"})),
-    ("READ_ONLY", frozenset({"same_server_version"})),
-    ("MINIMAL", frozenset()),
-)
-
-# SPEC §3.2 as data. Columns: MINIMAL, READ_ONLY, NO_SECURITY_MANAGEMENT, REMOTE, LOCAL;
-# "y" allowed, "-" refused, "d" allowed only when same_host (d) holds.
-_COLUMNS = ("MINIMAL", "READ_ONLY", "NO_SECURITY_MANAGEMENT", "REMOTE", "LOCAL")
-_TABLE = """
-ping            y y y y y
-link            y y y y y
-cubes           y y y y y
-tables.schema   - y y y y
-table.query     - y y y y
-tables.list     - - y y y
-create_table    - - y y y
-table.append    - - y y y
-table.drop      - - y y y
-create_cube     - - y y y
-load.cloud      - - y y y
-load.file       - - d - y
-security        - - - y y
-"""
-CAPABILITY_TABLE: dict[str, dict[str, str]] = {
-    name: dict(zip(_COLUMNS, marks, strict=True))
-    for name, *marks in (line.split() for line in _TABLE.strip().splitlines())
-}
 
 ADMIN = User("admin", "admin-pass", roles=frozenset({"ROLE_USER", "ROLE_ADMIN"}))
 PLAIN = User("user", "user-pass", roles=frozenset({"ROLE_USER"}))
 TOKENS = {"admin-token": "admin", "user-token": "user"}
 SECURITY = SecurityConfig(users=(ADMIN, PLAIN), tokens=TOKENS)
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One combination of the six conditions as the scenario sets them up."""
-
-    secured: bool
-    admin: bool
-    same_python_api: bool
-    same_host: bool
-    same_server_version: bool
-    exposed: bool
-
-    def met(self) -> frozenset[str]:
-        return frozenset(k for k in KEYS if getattr(self, k))
-
-
-def expected_conditions(cell: Cell) -> dict[str, bool | None]:
-    """What a client can observe: nothing from the descriptor when not exposed."""
-    exposed = cell.exposed
-    return {
-        "secured": cell.secured if exposed else None,
-        "admin": (cell.secured and cell.admin) if exposed else None,
-        "same_python_api": cell.same_python_api if exposed else None,
-        "same_host": cell.same_host if exposed else None,
-        "same_server_version": cell.same_server_version,
-        "exposed": exposed,
-    }
-
-
-def expected_tier(cell: Cell) -> str:
-    observed = {k for k, v in expected_conditions(cell).items() if v is True}
-    return next(tier for tier, needs in TIER_RULES if needs <= observed)
-
-
-def expected_capabilities(cell: Cell) -> frozenset[str]:
-    tier = expected_tier(cell)
-    same_host = expected_conditions(cell)["same_host"] is True
-    return frozenset(
-        name
-        for name, marks in CAPABILITY_TABLE.items()
-        if marks[tier] == "y" or (marks[tier] == "d" and same_host)
-    )
 
 
 @dataclass(frozen=True)
@@ -188,6 +90,10 @@ class Scenario:
 
     def attach(self, server: FakeServer) -> LiveScenario:
         """Bind this scenario to a running server of its config (e.g. a reused one)."""
+        # The runner imports the thin client: loaded here, when a scenario runs, so that
+        # building, listing and selecting the catalog never does.
+        from .live import LiveScenario
+
         credentials = self.credentials
         if credentials.kind == "certificate" and credentials.user is not None:
             if self.foreign_client_certificate:
@@ -199,109 +105,6 @@ class Scenario:
             )
         ca = _foreign().ca_path if self.foreign_server_ca else server.ca_path
         return LiveScenario(self, server, credentials, ca)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What the thin client observed for a scenario, and whether it matched."""
-
-    scenario: Scenario
-    observed_tier: str | None
-    ok: bool
-    detail: str = ""
-    #: The client error's class name when connect failed (expected or not).
-    observed_error: str | None = None
-
-
-@dataclass(frozen=True)
-class LiveScenario:
-    """A scenario with its server running: what ``fake_scenario`` hands to a test."""
-
-    scenario: Scenario
-    server: FakeServer
-    credentials: Credentials
-    certificate_authority: str | None
-
-    @property
-    def name(self) -> str:
-        return self.scenario.name
-
-    @property
-    def auth(self) -> str:
-        return self.scenario.auth
-
-    @property
-    def expected_tier(self) -> str | None:
-        return self.scenario.expected_tier
-
-    @property
-    def expected_capabilities(self) -> frozenset[str]:
-        return self.scenario.expected_capabilities
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    def authentication(self) -> client.Authentication | None:
-        """The credentials as the thin client's authentication object."""
-        c = self.credentials
-        if c.kind == "basic" and c.user is not None:
-            return client.BasicAuthentication(c.user, c.password or "")
-        if c.kind == "bearer" and c.token is not None:
-            return client.TokenAuthentication(c.token)
-        if c.kind == "certificate" and c.cert_path is not None:
-            return client.ClientCertificate(c.cert_path, c.key_path)
-        return None
-
-    def connect(
-        self,
-        *,
-        timeout: float = 10.0,
-        transport: httpx.BaseTransport | None = None,
-        trust_env: bool = False,
-    ) -> client.Session:
-        """``client.Session.connect`` with this scenario's credentials, CA and versions."""
-        return client.Session.connect(
-            self.server.url,
-            authentication=self.authentication(),
-            certificate_authority=self.certificate_authority,
-            server_version=self.scenario.client_server_version,
-            python_api_version=self.scenario.client_python_api_version,
-            timeout=timeout,
-            transport=transport,
-            trust_env=trust_env,
-        )
-
-    def verify(self) -> Outcome:
-        """Connect with the thin client and compare tier, conditions and capabilities."""
-        expected_error = {
-            "authentication": client.AuthenticationError,
-            "tls": client.TlsError,
-        }.get(self.scenario.expected_error or "")
-        try:
-            session = self.connect()
-        except client.ClientError as error:
-            name = type(error).__name__
-            if expected_error is not None and isinstance(error, expected_error):
-                return Outcome(self.scenario, None, True, name, observed_error=name)
-            return Outcome(self.scenario, None, False, f"{name}: {error}", observed_error=name)
-        with session:
-            observed = session.tier.value
-            if expected_error is not None:
-                return Outcome(self.scenario, observed, False, "connected; expected a failure")
-            problems = []
-            if observed != self.expected_tier:
-                problems.append(f"tier {observed} != {self.expected_tier}")
-            if self.scenario.expected_conditions is not None:
-                seen = session.conditions.as_dict()
-                if seen != self.scenario.expected_conditions:
-                    problems.append(f"conditions {seen} != {self.scenario.expected_conditions}")
-            capabilities = {c.value for c in session.capabilities}
-            if capabilities != self.expected_capabilities:
-                problems.append(
-                    f"capabilities differ: {sorted(capabilities ^ self.expected_capabilities)}"
-                )
-            return Outcome(self.scenario, observed, not problems, "; ".join(problems))
 
 
 class _ForeignCA:

@@ -133,7 +133,7 @@ def test_the_readme_reliability_example_runs(capsys: pytest.CaptureFixture[str])
     import re
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Injected faults", 1)[1].split("\n## ", 1)[0]
     (block,) = re.findall(r"```python\n(.*?)```", section, re.S)
     exec(compile(block, "README.md", "exec"), {})

@@ -7,18 +7,18 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import httpx
 import pytest
 
 import fakeserver_client as client
-from fakeserver import FakeServer, ServerConfig
+from fakeserver import FakeServer, ServerConfig, model
 from fakeserver.model import Table
 from fakeserver.protocol import ATOTI_PATH
 from fakeserver.routes import data as routes
 
-from .datasets import ADMIN_AUTH, BASE, CLOUD, raw
+from ...datasets import ADMIN_AUTH, BASE, CLOUD, raw
 
 HEADER = "id,desk,qty,price,day\n"
 
@@ -219,19 +219,27 @@ def test_read_csv_creates_a_typed_table(
         session.read_csv(path, table_name="codes")
 
 
+class ReadCsvOptions(TypedDict, total=False):
+    """The keyword arguments of ``Session.read_csv`` the cases below vary."""
+
+    keys: list[str]
+    data_types: dict[str, str]
+
+
 def test_a_failed_read_csv_creates_no_table(
     local: tuple[FakeServer, client.Session], roots: tuple[Path, Path]
 ) -> None:
     server, session = local
     path = roots[0] / "new.csv"
     path.write_text("a,b\n1,x\n2,y\n")
-    for kwargs, message in [
+    failures: list[tuple[ReadCsvOptions, str]] = [
         ({"data_types": {"b": "int"}}, "column 'b': 'x' is not an int"),
         ({"data_types": {"c": "int"}}, "create.types: the CSV has no column 'c'"),
         ({"keys": ["z"]}, "key 'z' is not a column"),
-    ]:
+    ]
+    for kwargs, message in failures:
         with pytest.raises(client.ServerError, match=message):
-            session.read_csv(path, table_name="fresh", **kwargs)  # type: ignore[arg-type]
+            session.read_csv(path, table_name="fresh", **kwargs)
     with pytest.raises(client.ServerError, match="no such cloud object"):
         session.read_csv("s3://bucket/none.csv", table_name="fresh")
     assert "fresh" not in session.tables and "fresh" not in server.state.tables
@@ -349,8 +357,8 @@ def test_loads_and_appends_convert_without_holding_the_lock(
         return watched
 
     with FakeServer(LOCKLESS) as server:  # its baseline is prepared before the watch
-        monkeypatch.setattr(routes, "csv_rows", watch("csv_rows", routes.csv_rows))
-        monkeypatch.setattr(routes, "infer_types", watch("infer_types", routes.infer_types))
+        monkeypatch.setattr(routes, "csv_rows", watch("csv_rows", model.csv_rows))
+        monkeypatch.setattr(routes, "infer_types", watch("infer_types", model.infer_types))
         monkeypatch.setattr(Table, "prepare", watch("prepare", Table.prepare))
         assert post(server, "/tables/scratch/load", {"source": V_CSV}).status_code == 200
         created = post(server, "/tables/fresh/load", {"source": V_CSV, "create": {}})
@@ -366,7 +374,7 @@ def test_loads_and_appends_convert_without_holding_the_lock(
 def test_a_table_replaced_during_a_load_gets_the_rows_converted_for_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    original = routes.csv_rows
+    original = model.csv_rows
     seen: list[dict[str, Any]] = []
 
     def racing(table: Table, text: str, options: Any) -> list[tuple[Any, ...]]:
@@ -389,7 +397,7 @@ def test_a_table_replaced_during_a_load_gets_the_rows_converted_for_it(
 def test_a_table_reset_during_a_load_is_written_once_without_converting_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    original = routes.csv_rows
+    original = model.csv_rows
     calls: list[Table] = []
 
     def racing(table: Table, text: str, options: Any) -> list[tuple[Any, ...]]:
@@ -411,7 +419,7 @@ def test_a_table_reset_during_a_load_is_written_once_without_converting_again(
 def test_a_table_dropped_during_a_load_is_a_404_storing_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    original = routes.csv_rows
+    original = model.csv_rows
     dropped: list[Table] = []
 
     def racing(table: Table, text: str, options: Any) -> list[tuple[Any, ...]]:
@@ -431,7 +439,7 @@ def test_a_table_dropped_during_a_load_is_a_404_storing_nothing(
 def test_a_table_that_keeps_changing_is_a_409_storing_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    original = routes.csv_rows
+    original = model.csv_rows
     replaced: list[Table] = []
 
     def racing(table: Table, text: str, options: Any) -> list[tuple[Any, ...]]:
@@ -451,7 +459,7 @@ def test_a_table_that_keeps_changing_is_a_409_storing_nothing(
 def test_a_table_created_during_a_creating_load_is_a_409_and_kept(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    original = routes.csv_rows
+    original = model.csv_rows
     created: list[Table] = []
 
     def racing(table: Table, text: str, options: Any) -> list[tuple[Any, ...]]:

@@ -20,7 +20,7 @@ from fakeserver import scenarios
 # httpcore lazily and caches its exception classes: were httpcore first imported in a run,
 # the next run's httpcore errors would no longer map to httpx's (raw httpcore.ReadTimeout).
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SECTION = "## Use it in your project"
 # hypothesis' plugin imports hypothesis (~1 s) in every in-process run: not what is tested.
 QUIET = ("-p", "no:hypothesispytest")
@@ -71,7 +71,7 @@ def as_patterns(lines: list[str]) -> list[str]:
 
 
 def matrix_runs(**selection: list[str]) -> list[scenarios.Scenario]:
-    return scenarios.select(scenarios.matrix(), **selection)  # type: ignore[arg-type]
+    return scenarios.select(scenarios.matrix(), **selection)
 
 
 MATRIX_EXAMPLE = matrix_runs(

@@ -13,7 +13,7 @@ import fakeserver_client as client
 from fakeserver import FakeServer, ServerConfig, TlsConfig
 from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
 
-from .conftest import SECURITY
+from ..conftest import SECURITY
 
 
 @pytest.fixture
@@ -168,7 +168,9 @@ def test_client_certificates_outside_their_validity_are_refused(
 
     assert mtls_server.ca_path is not None
     now = datetime.datetime.now(datetime.timezone.utc)
-    leaf = mtls_server.certificate_authority.issue_cert(
+    authority = mtls_server.certificate_authority
+    assert authority is not None
+    leaf = authority.issue_cert(
         "admin",
         common_name="admin",
         not_before=now + datetime.timedelta(days=not_before),

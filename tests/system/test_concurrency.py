@@ -14,7 +14,7 @@ import pytest
 from fakeserver import FakeServer, ServerConfig, TableSpec
 from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
 
-from .conftest import SECURITY
+from ..conftest import SECURITY
 
 ADMIN = {"Authorization": "Basic " + base64.b64encode(b"admin:admin-pass").decode()}
 BATCH = 5
@@ -56,7 +56,8 @@ def query(http: httpx.Client) -> list[list[int]]:
         },
     )
     assert response.status_code == 200, response.text
-    return response.json()["rows"]  # type: ignore[no-any-return]
+    rows: list[list[int]] = response.json()["rows"]
+    return rows
 
 
 def test_concurrent_writers_lose_nothing_and_readers_see_whole_requests(server: FakeServer) -> None:

@@ -1,0 +1,80 @@
+"""The runner (``fakeserver.scenarios.live``): every scenario of the matrix over real sockets."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+import fakeserver_client as client
+from fakeserver import scenarios
+from fakeserver.scenarios import matrix
+
+MATRIX = matrix()
+
+
+@pytest.mark.parametrize("scenario", MATRIX, ids=[s.name for s in MATRIX])
+def test_scenario_over_real_sockets(scenario: scenarios.Scenario) -> None:
+    with scenario.run() as live:
+        assert live.url.startswith("https://" if scenario.auth != "basic" else "http://")
+        if scenario.expected_tier is None:
+            expected = {"authentication": client.AuthenticationError, "tls": client.TlsError}
+            with pytest.raises(expected[scenario.expected_error or ""]):
+                live.connect()
+            return
+        with live.connect() as session:
+            assert session.tier.value == scenario.expected_tier
+            assert session.conditions.as_dict() == scenario.expected_conditions
+            assert {c.value for c in session.capabilities} == scenario.expected_capabilities
+        assert live.verify().ok
+
+
+def _scenario(name: str) -> scenarios.Scenario:
+    return next(s for s in MATRIX if s.name == name)
+
+
+def test_verify_reports_every_difference() -> None:
+    wrong = dataclasses.replace(
+        _scenario("basic-admin-same_api-local_host"),
+        expected_tier="MINIMAL",
+        expected_capabilities=frozenset({"ping"}),
+    )
+    with wrong.run() as live:
+        outcome = live.verify()
+    assert (outcome.ok, outcome.observed_tier, outcome.observed_error) == (False, "LOCAL", None)
+    assert "tier LOCAL != MINIMAL" in outcome.detail
+    assert "capabilities differ: " in outcome.detail
+
+
+def test_verify_reports_a_connect_that_should_have_failed() -> None:
+    wrong = dataclasses.replace(
+        _scenario("basic-admin-same_api-local_host"),
+        expected_tier=None,
+        expected_error="authentication",
+    )
+    with wrong.run() as live:
+        outcome = live.verify()
+    assert (outcome.ok, outcome.detail) == (False, "connected; expected a failure")
+
+
+def test_verify_reports_a_failure_of_the_wrong_kind() -> None:
+    wrong = dataclasses.replace(_scenario("basic-wrong_password"), expected_error="tls")
+    with wrong.run() as live:
+        outcome = live.verify()
+    assert (outcome.ok, outcome.observed_tier) == (False, None)
+    assert outcome.observed_error == "AuthenticationError"
+    assert outcome.detail.startswith("AuthenticationError: ")
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("basic-admin-same_api-local_host", client.BasicAuthentication),
+        ("bearer-admin-same_api-local_host", client.TokenAuthentication),
+        ("certificate-admin-same_api-local_host", client.ClientCertificate),
+        ("basic-unsecured-anonymous-same_api-local_host", type(None)),
+    ],
+)
+def test_credentials_become_the_client_authentication(name: str, kind: type) -> None:
+    with _scenario(name).run() as live:
+        assert isinstance(live.authentication(), kind)
