@@ -16,6 +16,9 @@ from collections.abc import (
     MutableMapping,
     ValuesView,
 )
+from collections.abc import (
+    Set as AbstractSet,
+)
 from typing import Any, Generic, TypeVar
 
 from ._requester import Requester
@@ -109,12 +112,13 @@ class Credentials(_ServerMapping[str]):
         return value
 
 
-class IndividualRoles(_ServerMapping[frozenset[str]]):
+class IndividualRoles(_ServerMapping[AbstractSet[str]]):
+    # AbstractSet: assigning a plain set type-checks; what is read back is a frozenset.
     """User name → roles (e.g. ``{"ROLE_USER", "ROLE_ADMIN"}``); effective from the next request."""
 
     route = "/security/individual-roles"
 
-    def _decode(self, value: Any) -> frozenset[str]:
+    def _decode(self, value: Any) -> AbstractSet[str]:
         return frozenset(value)
 
     def _encode(self, value: Iterable[str]) -> Any:
