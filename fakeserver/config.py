@@ -20,7 +20,12 @@ from typing import Any, Literal
 from .host import HostKind
 from .limits import Limits
 from .model import ATOTI_TYPES, SCALAR_TYPES, DataError, NameKind, Table, check_name
-from .protocol import CLOUD_SCHEMES, DEFAULT_PYTHON_API_VERSION, DEFAULT_SERVER_VERSION
+from .protocol import (
+    CLOUD_SCHEMES,
+    DEFAULT_PYTHON_API_VERSION,
+    DEFAULT_SERVER_VERSION,
+    check_version,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -40,7 +45,6 @@ __all__ = [
 ]
 
 
-_VERSION = re.compile(r"^\d+(\.\d+){1,3}([.+-][0-9A-Za-z]+([.-][0-9A-Za-z]+)*)?$")
 _ROLE = re.compile(r"^ROLE_[A-Z0-9_]+$")
 #: RFC 7235's token68: what a bearer token may be, so the header can carry it.
 TOKEN68 = re.compile(r"^[A-Za-z0-9._~+/-]+=*$")
@@ -52,12 +56,6 @@ ClientCertificateMode = Literal["none", "optional", "required"]
 
 def _fail(field_name: str, problem: str) -> ValueError:
     return ValueError(f"{field_name}: {problem}")
-
-
-def _check_version(field_name: str, value: object) -> str:
-    if not isinstance(value, str) or not _VERSION.match(value):
-        raise _fail(field_name, f"{value!r} is not a version string such as '6.1.2'")
-    return value
 
 
 def _check_name(field_name: str, value: object, kind: NameKind) -> str:
@@ -298,8 +296,8 @@ class ServerConfig:
     faults: tuple[Fault, ...] = ()
 
     def __post_init__(self) -> None:
-        _check_version("server_version", self.server_version)
-        _check_version("python_api_version", self.python_api_version)
+        check_version("server_version", self.server_version)
+        check_version("python_api_version", self.python_api_version)
         if not isinstance(self.exposed, bool):
             raise _fail("exposed", f"{self.exposed!r} is not a boolean")
         if self.host not in ("local", "remote"):

@@ -1,7 +1,9 @@
-"""What the pytest plugin decides, kept out of the plugin module (fixtures and hooks only).
+"""What the pytest plugin decides once a ``fake_*`` fixture or marker is used.
 
-Nothing here imports pytest: version precedence, marker merging, the scenario parameters and
-the tally behind the terminal summary are plain functions and classes.
+Loaded on first use, never at start-up (it imports the config, the server and the matrix;
+start-up needs only :mod:`fakeserver.plugin_startup`). Nothing here imports pytest: marker
+merging into a :class:`ServerConfig`, the scenario parameters, the teardown report of
+expectations and the hint about an unsecured target are plain functions.
 """
 
 from __future__ import annotations
@@ -9,132 +11,34 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from . import scenarios
-from .config import DEFAULT_PYTHON_API_VERSION, DEFAULT_SERVER_VERSION, ServerConfig
+from .config import ServerConfig
+from .plugin_startup import VERSION_SETTINGS, FixtureConfigError, ScenarioKey, Versions
+from .protocol import check_version
 from .scenarios import FAILURE
 from .server import ExpectationError, FakeServer
+from .wsgi import PEER_CERTIFICATE_KEY
 
 __all__ = [
-    "SCENARIO_AUTH_PROPERTY",
-    "SCENARIO_PROPERTY",
-    "SCENARIO_TIER_PROPERTY",
-    "VERSION_SETTINGS",
-    "FixtureConfigError",
     "ScenarioFilter",
-    "ScenarioKey",
-    "ScenarioTally",
     "ServerFactory",
-    "Setting",
-    "VersionSetting",
-    "Versions",
     "config_fields",
     "expectation_report",
-    "resolve_versions",
     "scenario_filter",
     "scenario_for",
     "scenario_keys",
-    "scenario_properties",
+    "security_hint",
     "server_config",
 ]
-
-# The user_properties that carry a scenario run to the controller (xdist) and junitxml.
-SCENARIO_PROPERTY = "fake_scenario"
-SCENARIO_TIER_PROPERTY = "fake_scenario_tier"
-SCENARIO_AUTH_PROPERTY = "fake_scenario_auth"
-
-
-class FixtureConfigError(ValueError):
-    """A ``fake_*`` marker or option was given something it cannot use."""
 
 
 class ServerFactory(Protocol):
     """The type of the ``fake_server_factory`` fixture, for annotations in downstream tests."""
 
     def __call__(self, config: ServerConfig | None = None, **fields: Any) -> FakeServer: ...
-
-
-@dataclass(frozen=True)
-class VersionSetting:
-    """Where one emulated version can be set, from the most to the least specific."""
-
-    field: str  # ServerConfig field, and the marker keyword
-    option: str
-    env: str
-    ini: str
-    default: str
-
-
-VERSION_SETTINGS: tuple[VersionSetting, ...] = (
-    VersionSetting(
-        "server_version",
-        "--fake-server-version",
-        "FAKESERVER_SERVER_VERSION",
-        "fake_server_version",
-        DEFAULT_SERVER_VERSION,
-    ),
-    VersionSetting(
-        "python_api_version",
-        "--fake-python-api-version",
-        "FAKESERVER_PYTHON_API_VERSION",
-        "fake_python_api_version",
-        DEFAULT_PYTHON_API_VERSION,
-    ),
-)
-
-
-@dataclass(frozen=True)
-class Setting:
-    value: str
-    source: str  # e.g. "--fake-server-version", "FAKESERVER_SERVER_VERSION", "default"
-
-
-@dataclass(frozen=True)
-class Versions:
-    """The session's emulated versions, before any marker."""
-
-    server_version: Setting
-    python_api_version: Setting
-
-    def fields(self) -> dict[str, str]:
-        return {
-            "server_version": self.server_version.value,
-            "python_api_version": self.python_api_version.value,
-        }
-
-    def describe(self) -> str:
-        return (
-            f"server version {self.server_version.value} ({self.server_version.source}), "
-            f"python API version {self.python_api_version.value} "
-            f"({self.python_api_version.source})"
-        )
-
-
-def resolve_versions(
-    options: Mapping[str, str | None], env: Mapping[str, str], ini: Mapping[str, str | None]
-) -> Versions:
-    """Option > environment > ini > built-in default; an empty value counts as unset.
-
-    ``options`` and ``ini`` are keyed by :class:`VersionSetting` ``option`` and ``ini``.
-    Markers, more specific still, apply per test on top of this.
-    """
-    resolved: dict[str, Setting] = {}
-    for setting in VERSION_SETTINGS:
-        candidates = (
-            (options.get(setting.option), setting.option),
-            (env.get(setting.env), f"env {setting.env}"),
-            (ini.get(setting.ini), f"ini {setting.ini}"),
-            (setting.default, "default"),
-        )
-        value, source = next((v, s) for v, s in candidates if v)
-        try:
-            ServerConfig.from_mapping({setting.field: value})
-        except ValueError as error:
-            raise FixtureConfigError(f"{source}: {error}") from None
-        resolved[setting.field] = Setting(value, source)
-    return Versions(**resolved)
 
 
 def expectation_report(servers: Iterable[FakeServer]) -> str:
@@ -238,7 +142,7 @@ def scenario_filter(marks: Iterable[tuple[Sequence[Any], Mapping[str, Any]]]) ->
         value = merged.get(setting.field)
         if value is not None:
             try:
-                ServerConfig.from_mapping({setting.field: value})
+                check_version(setting.field, value)
             except ValueError as error:
                 raise FixtureConfigError(f"fake_scenarios: {error}") from None
     return ScenarioFilter(
@@ -249,22 +153,20 @@ def scenario_filter(marks: Iterable[tuple[Sequence[Any], Mapping[str, Any]]]) ->
     )
 
 
-@dataclass(frozen=True)
-class ScenarioKey:
-    """A hashable handle on one scenario of one matrix: the test parameter."""
-
-    name: str
-    server_version: str
-    python_api_version: str
-
-
 @functools.lru_cache(maxsize=8)
 def _matrix(server_version: str, python_api_version: str) -> dict[str, scenarios.Scenario]:
     return {s.name: s for s in scenarios.matrix(server_version, python_api_version)}
 
 
 def scenario_keys(versions: Versions, chosen: ScenarioFilter) -> list[ScenarioKey]:
-    """The scenarios a test runs over, in matrix order."""
+    """The scenarios a test runs over: matrix order, except that scenarios sharing a server
+    config run next to each other.
+
+    The pool reuses a running server for the next test of the same config, so grouping them
+    starts each config's server once per process, and under xdist (whose ``load`` mode
+    hands out consecutive tests in chunks) mostly on one worker. In the matrix the cells
+    that differ only by admin (b) share a config but sit 16 cells apart.
+    """
     server_version = chosen.server_version or versions.server_version.value
     python_api_version = chosen.python_api_version or versions.python_api_version.value
     selected = scenarios.select(
@@ -272,83 +174,83 @@ def scenario_keys(versions: Versions, chosen: ScenarioFilter) -> list[ScenarioKe
         tiers=chosen.tiers,
         auth=chosen.auth,
     )
-    return [ScenarioKey(s.name, server_version, python_api_version) for s in selected]
+    groups: dict[str, list[scenarios.Scenario]] = {}
+    for scenario in selected:  # ServerConfig holds dicts: its repr is the grouping key
+        groups.setdefault(repr(scenario.config), []).append(scenario)
+    return [
+        ScenarioKey(s.name, server_version, python_api_version, s.expected_tier or FAILURE, s.auth)
+        for group in groups.values()
+        for s in group
+    ]
 
 
 def scenario_for(key: ScenarioKey) -> scenarios.Scenario:
     return _matrix(key.server_version, key.python_api_version)[key.name]
 
 
-def scenario_properties(key: ScenarioKey) -> list[tuple[str, str]]:
-    scenario = scenario_for(key)
-    return [
-        (SCENARIO_PROPERTY, scenario.name),
-        (SCENARIO_TIER_PROPERTY, scenario.expected_tier or FAILURE),
-        (SCENARIO_AUTH_PROPERTY, scenario.auth),
-    ]
+# -- the hint about an unsecured target ------------------------------------------------------
+
+#: The thin client's refusals of what needs a secured admin session (matched by class name:
+#: the plugin never imports the client just to look at a failure).
+_REFUSALS = frozenset({"CapabilityUnavailableError", "LiveExtensionUnavailableError"})
+#: How the fake (403 body) and the real client ("Live extension is not available") word it.
+_LIVE_EXTENSION = "live extension"
 
 
-# -- terminal summary -----------------------------------------------------------------------
+def _wants_security(error: BaseException) -> str | None:
+    """What about ``error`` (or what it was raised from) says a secured target was needed."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        names = {cls.__name__ for cls in type(current).__mro__}
+        if names & _REFUSALS or _LIVE_EXTENSION in str(current).lower():
+            message = str(current).splitlines()[0] if str(current) else ""
+            return f"{type(current).__name__}: {message}".rstrip(": ")
+        current = current.__cause__ or current.__context__
+    return None
 
 
-@dataclass
-class ScenarioRun:
-    name: str
-    tier: str
-    auth: str
-    outcome: str = "passed"  # then "skipped" or "failed"; failed is final
+def _sent_credentials(server: FakeServer) -> bool:
+    return any(
+        "Authorization" in request.headers or request.environ.get(PEER_CERTIFICATE_KEY)
+        for request, _ in server.log
+    )
 
 
-@dataclass
-class ScenarioTally:
-    """Scenario runs seen in test reports, by test id: local ones, or a controller's (xdist)."""
+def security_hint(servers: Iterable[FakeServer], error: BaseException) -> str | None:
+    """Why a failed test may have wanted a secured target, or None when nothing says so.
 
-    runs: dict[str, ScenarioRun] = field(default_factory=dict)
-
-    def record(
-        self, nodeid: str, when: str, outcome: str, user_properties: Iterable[Sequence[Any]]
-    ) -> None:
-        properties = {str(p[0]): p[1] for p in user_properties if len(p) == 2}
-        name = properties.get(SCENARIO_PROPERTY)
-        if name is None:
-            return
-        run = self.runs.setdefault(
-            nodeid,
-            ScenarioRun(
-                str(name),
-                str(properties.get(SCENARIO_TIER_PROPERTY, "?")),
-                str(properties.get(SCENARIO_AUTH_PROPERTY, "?")),
-            ),
-        )
-        if run.outcome == "failed":
-            return
-        if outcome == "failed":
-            run.outcome = "failed"
-        elif outcome == "skipped" and when in ("setup", "call"):
-            run.outcome = "skipped"
-
-    def lines(self) -> list[str]:
-        """The summary, or nothing when no scenario ran."""
-        if not self.runs:
-            return []
-        runs = list(self.runs.values())
-        lines = [_totals("scenario runs:", runs)]
-        tiers = [t for t in _TIER_LABELS if any(r.tier == t for r in runs)]
-        tiers += sorted({r.tier for r in runs} - set(tiers))
-        auth: list[str] = [a for a in scenarios.AUTH_MODES if any(r.auth == a for r in runs)]
-        auth += sorted({r.auth for r in runs} - set(auth))
-        lines.append("by tier:")
-        lines += [_totals(f"  {t:<23}", [r for r in runs if r.tier == t]) for t in tiers]
-        lines.append("by auth mode:")
-        lines += [_totals(f"  {a:<23}", [r for r in runs if r.auth == a]) for a in auth]
-        failed = [(nodeid, r) for nodeid, r in self.runs.items() if r.outcome == "failed"]
-        if failed:
-            lines.append(f"failed scenarios ({len(failed)}):")
-            lines += [f"  {r.name} ({r.tier}, {r.auth}): {nodeid}" for nodeid, r in failed]
-        return lines
-
-
-def _totals(label: str, runs: Sequence[ScenarioRun]) -> str:
-    counts = {o: sum(r.outcome == o for r in runs) for o in ("passed", "failed", "skipped")}
-    details = ", ".join(f"{n} {o}" for o, n in counts.items() if n)
-    return f"{label} {len(runs)} ({details})"
+    ``fake_server`` (like ``ServerConfig()``) is unsecured by default while ``fakeserver
+    serve`` is secured: credentials sent to it are ignored, so admin (b) is never met and a
+    session is at most READ_ONLY. Said when a fixture server was unsecured and the test
+    failed on a refused live-extension capability, or after sending it credentials.
+    """
+    unsecured = [server for server in servers if server.config.security is None]
+    if not unsecured:
+        return None
+    reasons = []
+    refusal = _wants_security(error)
+    if refusal is not None:
+        reasons.append(f"the test failed on a capability that needs one ({refusal})")
+    if any(_sent_credentials(server) for server in unsecured):
+        reasons.append("the test sent it credentials, which an unsecured target ignores")
+    if not reasons:
+        return None
+    where = ", ".join(server.url if server.is_running() else "(stopped)" for server in unsecured)
+    return "\n".join(
+        [
+            f"The fake target ({where}) was unsecured, and {' and '.join(reasons)}.",
+            "fake_server and fake_server_factory start ServerConfig(security=None) unless told",
+            "otherwise (`fakeserver serve` is secured): with no security, admin (b) is never",
+            "met, a session is at most READ_ONLY and live-extension routes answer 403.",
+            "Secure it with users of your own, e.g.:",
+            "",
+            "    from fakeserver import SecurityConfig, User",
+            "",
+            "    ADMIN = User('admin', 'passwd', roles={'ROLE_USER', 'ROLE_ADMIN'})",
+            "",
+            "    @pytest.mark.fake_server(security=SecurityConfig(users=[ADMIN]))",
+            "    def test_...(fake_server): ...",
+        ]
+    )

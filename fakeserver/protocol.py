@@ -6,6 +6,8 @@ would let one side's mistake pass unnoticed on both. ``tests`` cross-check the t
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "ADMIN_ROLE",
     "ATOTI_PATH",
@@ -17,6 +19,7 @@ __all__ = [
     "PIVOT_PATH",
     "USER_ROLE",
     "VERSIONS_PATH",
+    "check_version",
 ]
 
 #: The role whose grant is condition (b), and the one every user has.
@@ -38,3 +41,17 @@ JSON_CONTENT_TYPE = "application/json"
 
 #: URL schemes served from the in-memory object store (``ServerConfig.cloud_files``).
 CLOUD_SCHEMES = ("s3", "gs", "az")
+
+
+_VERSION = re.compile(r"^\d+(\.\d+){1,3}([.+-][0-9A-Za-z]+([.-][0-9A-Za-z]+)*)?$")
+
+
+def check_version(field_name: str, value: object) -> str:
+    """``value`` if it is a version string a target may report (``6.1.2``, ``6.1.0-SNAPSHOT``).
+
+    One rule for the config and for the pytest plugin, which checks ``--fake-server-version``
+    at start-up without loading the config (and with it the whole model).
+    """
+    if not isinstance(value, str) or not _VERSION.match(value):
+        raise ValueError(f"{field_name}: {value!r} is not a version string such as '6.1.2'")
+    return value

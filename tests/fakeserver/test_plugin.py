@@ -6,6 +6,7 @@ section of README.md and run as written.
 
 from __future__ import annotations
 
+import importlib
 import re
 import textwrap
 from collections import Counter
@@ -19,6 +20,10 @@ from fakeserver import scenarios
 # In-process pytester runs drop the modules first imported during the run. httpx imports
 # httpcore lazily and caches its exception classes: were httpcore first imported in a run,
 # the next run's httpcore errors would no longer map to httpx's (raw httpcore.ReadTimeout).
+# Likewise the plugin loads its fixtures' modules on first use: imported here, once, they
+# outlive every inner run (else a second run would make a second LiveScenario class).
+for _module in ("fakeserver.plugin_support", "fakeserver.pool", "fakeserver.scenarios.live"):
+    importlib.import_module(_module)
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTION = "## Use it in your project"
@@ -432,19 +437,30 @@ def collected(result: pytest.RunResult, test: str) -> list[str]:
     return re.findall(rf"::{test}\[([^\]]+)\]", result.stdout.str())
 
 
+def grouped(runs: list[scenarios.Scenario]) -> list[str]:
+    """The order the plugin runs scenarios in: the matrix's, but those that share a server
+    config one after the other (the pool then starts that server once)."""
+    order: list[scenarios.Scenario] = []
+    for scenario in runs:
+        if scenario not in order:
+            order += [s for s in runs if s.config == scenario.config and s not in order]
+    return [s.name for s in order]
+
+
 def test_fake_scenario_ids_and_filters(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_scenarios=SCENARIOS)
     result = pytester.runpytest(*STRICT, "--collect-only", "-q")
     names = [s.name for s in scenarios.matrix()]
-    assert collected(result, "test_everything") == names
-    assert collected(result, "test_local") == [s.name for s in matrix_runs(tiers=["LOCAL"])]
+    assert collected(result, "test_everything") == grouped(scenarios.matrix())
+    assert grouped(scenarios.matrix()) != names, "the matrix has configs that repeat"
+    assert collected(result, "test_local") == grouped(matrix_runs(tiers=["LOCAL"]))
     merged = matrix_runs(tiers=["READ_ONLY"], auth=["certificate"])
-    assert merged and collected(result, "test_closest_keyword_wins") == [s.name for s in merged]
+    assert merged and collected(result, "test_closest_keyword_wins") == grouped(merged)
     failures = matrix_runs(tiers=["FAILURE"])
-    assert failures and collected(result, "test_failures") == [s.name for s in failures]
+    assert failures and collected(result, "test_failures") == grouped(failures)
     assert not set(collected(result, "test_nothing")) & set(names)  # pytest's empty set
     remote = matrix_runs(tiers=["REMOTE"], auth=["basic"])
-    assert collected(result, "test_through_another_fixture") == [s.name for s in remote]
+    assert collected(result, "test_through_another_fixture") == grouped(remote)
 
 
 def test_fake_scenario_runs(pytester: pytest.Pytester) -> None:
@@ -468,21 +484,35 @@ def test_fake_scenario_runs(pytester: pytest.Pytester) -> None:
         ("server_version='six'", "*server_version: 'six' is not a version string*"),
     ],
 )
-def test_bad_scenario_filters_stop_collection(
+def test_a_bad_scenario_filter_fails_its_own_test_only(
     pytester: pytest.Pytester, marker: str, message: str
 ) -> None:
     pytester.makepyfile(
         f"""
         import pytest
 
+        def test_before():
+            pass
+
         @pytest.mark.fake_scenarios({marker})
         def test_x(fake_scenario):
             pass
+
+        @pytest.mark.fake_scenarios(tiers=["LOCAL"], auth=["basic"])
+        def test_after(fake_scenario):
+            assert fake_scenario.expected_tier == "LOCAL"
         """
     )
-    result = pytester.runpytest(*STRICT)
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines([f"*fake_scenarios: {message}"])
+    result = pytester.runpytest(*STRICT, "-rA")
+    local = len(matrix_runs(tiers=["LOCAL"], auth=["basic"]))
+    result.assert_outcomes(passed=1 + local, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at setup of test_x[[]fake_scenarios-error[]]*",
+            f"*test_a_bad_scenario_filter_fails_its_own_test_only.py::test_x: "
+            f"fake_scenarios: {message}",
+        ]
+    )
     assert_reported_once(result, "fake_scenarios: ", 1)
 
 
@@ -816,3 +846,111 @@ def test_conftest_fixture_may_wrap_the_plugin_ones(pytester: pytest.Pytester) ->
         """
     )
     pytester.runpytest(*STRICT).assert_outcomes(passed=1)
+
+
+# -- the unsecured default, said where a user looks ------------------------------------------
+
+UNSECURED = """
+import pytest
+
+import fakeserver_client as client
+from fakeserver import SecurityConfig, User
+
+ADMIN = User("admin", "passwd", roles={"ROLE_USER", "ROLE_ADMIN"})
+
+
+def connect(server):
+    return client.Session.connect(
+        server.url, authentication=client.BasicAuthentication("admin", "passwd")
+    )
+
+
+def test_admin_expected(fake_server):
+    with connect(fake_server) as session:
+        assert session.tier is client.Tier.LOCAL
+
+
+def test_live_extension_expected(fake_server_factory):
+    with client.Session.connect(fake_server_factory().url) as session:
+        session.create_table("t", data_types={"id": "int"})
+
+
+@pytest.mark.fake_server(security=SecurityConfig(users=[ADMIN]))
+def test_secured_but_wrong_expectation(fake_server):
+    with connect(fake_server) as session:
+        assert session.tier is client.Tier.REMOTE
+
+
+def test_unsecured_and_unrelated(fake_server):
+    assert fake_server.url == "nowhere"
+"""
+
+
+def test_a_failure_against_an_unsecured_fake_says_so(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_unsecured=UNSECURED)
+    result = pytester.runpytest(*STRICT)
+    result.assert_outcomes(failed=4)
+    result.stdout.fnmatch_lines(["fakeserver: fake_server default: unsecured (security=None)*"])
+    sections = re.split(r"\n_+ (test_\w+) _+\n", result.stdout.str())
+    failures = dict(zip(sections[1::2], sections[2::2], strict=True))
+    assert set(failures) == {
+        "test_admin_expected",
+        "test_live_extension_expected",
+        "test_secured_but_wrong_expectation",
+        "test_unsecured_and_unrelated",
+    }
+    header = "- fakeserver: the fake target was unsecured -"
+    hinted = {name for name, text in failures.items() if header in text}
+    assert hinted == {"test_admin_expected", "test_live_extension_expected"}
+    assert "and the test sent it credentials" in failures["test_admin_expected"]
+    assert (
+        "needs one (LiveExtensionUnavailableError: create_table is not available"
+        in failures["test_live_extension_expected"]
+    )
+    assert (
+        "@pytest.mark.fake_server(security=SecurityConfig(users=[ADMIN]))"
+        in (failures["test_admin_expected"])
+    )
+
+
+def test_the_unsecured_hint_reaches_the_controller_under_xdist(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_unsecured=UNSECURED)
+    result = pytester.runpytest_subprocess(*STRICT, "-p", "xdist", "-n", "2")
+    result.assert_outcomes(failed=4)
+    assert result.stdout.str().count("- fakeserver: the fake target was unsecured -") == 2
+
+
+# -- a downstream project with its own `client` ----------------------------------------------
+
+DOWNSTREAM_TESTS = """
+import httpx
+import pytest
+
+import client
+
+
+def test_own_client():
+    assert client.OWN == 1
+
+
+def test_fake_server(fake_server):
+    assert httpx.get(fake_server.url + "/versions/rest").status_code == 200
+
+
+@pytest.mark.fake_scenarios(tiers=["LOCAL"], auth=["basic"])
+def test_fake_scenario(fake_scenario):
+    assert fake_scenario.verify().ok
+"""
+
+
+@pytest.mark.parametrize("layout", ["client.py", "client/__init__.py"])
+def test_a_project_with_its_own_client_module(pytester: pytest.Pytester, layout: str) -> None:
+    # A fresh interpreter, as in the project: the plugin loads at start-up there, beside the
+    # project's own `client`, whichever comes first on sys.path.
+    own = pytester.path / layout
+    own.parent.mkdir(exist_ok=True)
+    own.write_text("OWN = 1\n", encoding="utf-8")
+    pytester.makepyfile(test_project=DOWNSTREAM_TESTS)
+    result = pytester.runpytest_subprocess(*STRICT, "-p", "no:cacheprovider")
+    local = len(matrix_runs(tiers=["LOCAL"], auth=["basic"]))
+    result.assert_outcomes(passed=2 + local)

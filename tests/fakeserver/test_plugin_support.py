@@ -1,38 +1,29 @@
-"""The plugin's decisions as plain functions (``fakeserver.plugin_support``).
+"""The plugin's decisions once a fixture is used, as plain functions (``plugin_support``).
 
-Version precedence, ``fake_server`` and ``fake_scenarios`` markers merged closest last,
-and the scenario tally of the terminal summary: no pytest run needed to check them.
+``fake_server`` and ``fake_scenarios`` markers merged closest last, the scenario parameters,
+and the hint about an unsecured target: no pytest run needed to check them.
 """
 
 from __future__ import annotations
 
+import base64
+import ssl
+from collections.abc import Iterator
+
+import httpx
 import pytest
 
-from fakeserver import ServerConfig
+import fakeserver_client as client
+from fakeserver import FakeServer, SecurityConfig, ServerConfig, TlsConfig, User, scenarios
+from fakeserver.plugin_startup import FixtureConfigError, resolve_versions
 from fakeserver.plugin_support import (
-    FixtureConfigError,
-    ScenarioTally,
-    resolve_versions,
+    ScenarioFilter,
     scenario_filter,
+    scenario_for,
+    scenario_keys,
+    security_hint,
     server_config,
 )
-
-
-def test_resolve_versions_precedence() -> None:
-    option = {"--fake-server-version": "6.0.3", "--fake-python-api-version": None}
-    env = {"FAKESERVER_SERVER_VERSION": "6.0.2", "FAKESERVER_PYTHON_API_VERSION": ""}
-    ini = {"fake_server_version": "6.0.1", "fake_python_api_version": "0.8.1"}
-    versions = resolve_versions(option, env, ini)
-    assert versions.fields() == {"server_version": "6.0.3", "python_api_version": "0.8.1"}
-    assert versions.server_version.source == "--fake-server-version"
-    assert versions.python_api_version.source == "ini fake_python_api_version"
-    assert resolve_versions({}, env, {}).server_version.source == "env FAKESERVER_SERVER_VERSION"
-    assert resolve_versions({}, {}, {}).fields() == {
-        "server_version": "6.1.2",
-        "python_api_version": "0.9.2",
-    }
-    with pytest.raises(FixtureConfigError, match=r"^ini fake_server_version: server_version: "):
-        resolve_versions({}, {}, {"fake_server_version": "six"})
 
 
 def test_server_config_merges_marks_closest_last() -> None:
@@ -75,18 +66,120 @@ def test_scenario_filter_merges_and_validates() -> None:
         scenario_filter([(("LOCAL",), {})])
 
 
-def test_tally_keeps_the_worst_outcome_per_test() -> None:
-    tally = ScenarioTally()
-    props = [
-        ("fake_scenario", "s1"),
-        ("fake_scenario_tier", "LOCAL"),
-        ("fake_scenario_auth", "basic"),
-    ]
-    for when, outcome in (("setup", "passed"), ("call", "passed"), ("teardown", "failed")):
-        tally.record("t.py::a[s1]", when, outcome, props)
-    tally.record("t.py::b[s1]", "setup", "skipped", props)
-    tally.record("t.py::c", "call", "failed", [("other", "x")])
-    lines = tally.lines()
-    assert lines[0] == "scenario runs: 2 (1 failed, 1 skipped)"
-    assert lines[-1] == "  s1 (LOCAL, basic): t.py::a[s1]"
-    assert ScenarioTally().lines() == []
+def test_scenario_filter_checks_versions() -> None:
+    assert scenario_filter([((), {"server_version": "6.1.3"})]).server_version == "6.1.3"
+    with pytest.raises(FixtureConfigError, match=r"^fake_scenarios: server_version: 'six' is not"):
+        scenario_filter([((), {"server_version": "six"})])
+
+
+# -- the scenario parameters -----------------------------------------------------------------
+
+
+def test_scenario_keys_cover_the_matrix_with_servers_grouped() -> None:
+    keys = scenario_keys(resolve_versions({}, {}, {}), ScenarioFilter())
+    matrix = scenarios.matrix()
+    assert sorted(k.name for k in keys) == sorted(s.name for s in matrix)
+    # Each config's scenarios are next to each other: one run of them, not several.
+    configs = [repr(scenario_for(k).config) for k in keys]
+    runs = [c for i, c in enumerate(configs) if i == 0 or configs[i - 1] != c]
+    assert len(runs) == len(set(configs)) < len(keys)
+    # Otherwise the matrix order: the first scenario of each run comes in matrix order.
+    position = {s.name: i for i, s in enumerate(matrix)}
+    starts = [i for i in range(len(keys)) if i == 0 or configs[i - 1] != configs[i]]
+    firsts = [position[keys[i].name] for i in starts]
+    assert firsts == sorted(firsts)
+    for key in keys:
+        scenario = scenario_for(key)
+        assert (key.tier, key.auth) == (scenario.expected_tier or "FAILURE", scenario.auth)
+
+
+def test_scenario_keys_follow_the_filter_and_the_versions() -> None:
+    versions = resolve_versions({"--fake-server-version": "6.1.3"}, {}, {})
+    keys = scenario_keys(versions, ScenarioFilter(tiers=("LOCAL",), auth=("basic",)))
+    expected = scenarios.select(scenarios.matrix("6.1.3"), tiers=["LOCAL"], auth=["basic"])
+    assert {k.name for k in keys} == {s.name for s in expected} != set()
+    assert {(k.server_version, k.tier, k.auth) for k in keys} == {("6.1.3", "LOCAL", "basic")}
+
+
+# -- the hint about an unsecured target ------------------------------------------------------
+
+ADMIN = User("admin", "passwd", roles=frozenset({"ROLE_USER", "ROLE_ADMIN"}))
+READER = User("reader", "passwd", roles=frozenset({"ROLE_USER"}))
+BASIC = "Basic " + base64.b64encode(b"admin:passwd").decode()
+
+
+@pytest.fixture
+def unsecured() -> Iterator[FakeServer]:
+    with FakeServer(ServerConfig()) as server:
+        yield server
+
+
+@pytest.fixture
+def secured() -> Iterator[FakeServer]:
+    with FakeServer(ServerConfig(security=SecurityConfig(users=(ADMIN, READER)))) as server:
+        yield server
+
+
+def refusal(server: FakeServer, user: str = "admin") -> client.CapabilityUnavailableError:
+    """The thin client's own refusal, from a real session of ``user`` on ``server``."""
+    auth = client.BasicAuthentication(user, "passwd")
+    with client.Session.connect(server.url, authentication=auth) as session:
+        with pytest.raises(client.CapabilityUnavailableError) as raised:
+            session.create_table("t", data_types={"id": "int"})
+    return raised.value
+
+
+def test_hint_after_credentials_sent_to_an_unsecured_target(unsecured: FakeServer) -> None:
+    httpx.get(unsecured.url + "/versions/rest", headers={"Authorization": BASIC})
+    hint = security_hint([unsecured], AssertionError("READ_ONLY != LOCAL"))
+    assert hint is not None
+    assert hint.startswith(
+        f"The fake target ({unsecured.url}) was unsecured, and the test sent it credentials"
+    )
+    assert "@pytest.mark.fake_server(security=SecurityConfig(users=[ADMIN]))" in hint
+
+
+def test_hint_after_a_refused_live_extension_capability(unsecured: FakeServer) -> None:
+    error = refusal(unsecured)
+    assert isinstance(error, client.LiveExtensionUnavailableError)
+    hint = security_hint([unsecured], error)
+    assert hint is not None
+    assert "needs one (LiveExtensionUnavailableError: create_table is not available" in hint
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        RuntimeError("Live extension is not available"),  # the real atoti-client's wording
+        ValueError("wrapped"),  # ... raised from such an error
+    ],
+)
+def test_hint_for_the_wording_of_other_clients(unsecured: FakeServer, error: Exception) -> None:
+    if isinstance(error, ValueError):
+        error.__cause__ = RuntimeError("Live extension is not available")
+    assert security_hint([unsecured], error) is not None
+
+
+def test_no_hint_for_a_secured_target(secured: FakeServer) -> None:
+    httpx.get(secured.url + "/versions/rest", headers={"Authorization": BASIC})
+    # A secured target that refuses a user who is not an admin: a role problem, not this one.
+    assert security_hint([secured], refusal(secured, "reader")) is None
+    assert security_hint([secured], RuntimeError("Live extension is not available")) is None
+
+
+def test_no_hint_when_nothing_points_to_security(unsecured: FakeServer) -> None:
+    httpx.get(unsecured.url + "/versions/rest")  # anonymous: what an unsecured target expects
+    assert security_hint([unsecured], AssertionError("1 != 2")) is None
+    assert security_hint([], RuntimeError("Live extension is not available")) is None
+
+
+def test_hint_after_a_client_certificate_sent_to_an_unsecured_target() -> None:
+    with FakeServer(ServerConfig(tls=TlsConfig("optional"))) as server:
+        assert server.ca_path is not None
+        cert = server.client_certificate("admin")
+        trust = ssl.create_default_context(cafile=server.ca_path)
+        trust.load_cert_chain(*cert)
+        with httpx.Client(verify=trust) as http:
+            http.get(server.url + "/versions/rest")
+        hint = security_hint([server], AssertionError("tier"))
+    assert hint is not None and "sent it credentials" in hint
