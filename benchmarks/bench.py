@@ -187,7 +187,8 @@ class Settings:
     rounds: int
     quick: bool
     matrix_rounds: int
-    matrix_fixture: bool
+    matrix_direct: bool
+    import_rounds: int = 11  # (7) fresh interpreters per side
     cycles_ref: int = 2  # (1) pytest-httpserver's cycles cost ~0.5 s each
     cycles_fake: int = 10
     plain_ref: int = 300  # (2)
@@ -205,7 +206,8 @@ def settings(args: argparse.Namespace) -> Settings:
             rounds=args.rounds or 3,
             quick=True,
             matrix_rounds=1,
-            matrix_fixture=args.matrix_fixture,
+            matrix_direct=args.matrix_direct,
+            import_rounds=5,
             cycles_ref=1,
             cycles_fake=5,
             plain_ref=100,
@@ -218,7 +220,7 @@ def settings(args: argparse.Namespace) -> Settings:
         )
     rounds = args.rounds or 7
     return Settings(
-        rounds=rounds, quick=False, matrix_rounds=min(rounds, 3), matrix_fixture=args.matrix_fixture
+        rounds=rounds, quick=False, matrix_rounds=min(rounds, 3), matrix_direct=args.matrix_direct
     )
 
 
@@ -611,57 +613,181 @@ def test_scenario(fake_scenario):
     assert outcome.ok, outcome.detail
 '''
 
+#: What a downstream project's pytest loads. hypothesis is fakeserver's own test dependency,
+#: not one it brings: its plugin would import hypothesis (~0.3 s) at the end of every run.
+SUITE_INI = "[pytest]\naddopts = -p no:cacheprovider -p no:hypothesispytest\n"
 
-def write_suite(directory: Path, use_fixture: bool) -> Path:
-    (directory / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
+
+def write_suite(directory: Path, direct: bool) -> Path:
+    (directory / "pytest.ini").write_text(SUITE_INI)
     path = directory / "test_matrix_downstream.py"
-    path.write_text(FIXTURE_SUITE if use_fixture else DIRECT_SUITE)
+    path.write_text(DIRECT_SUITE if direct else FIXTURE_SUITE)
     return path
 
 
 _SUMMARY = re.compile(r"(\d+) (passed|failed|error|errors|skipped)")
+_DURATION = re.compile(r" in ([\d.]+)s\b")
 
 
-def run_suite(directory: Path, extra: Sequence[str]) -> tuple[float, str]:
+@dataclass
+class SuiteRun:
+    """One run of the suite: pytest's own duration (its "in N s") and the process's wall time."""
+
+    test_time: float
+    wall: float
+    summary: str
+    ok: bool
+
+
+def run_suite(directory: Path, extra: Sequence[str], size: int) -> SuiteRun:
     command = [sys.executable, "-m", "pytest", "-q", *extra, "test_matrix_downstream.py"]
     started = time.perf_counter()
     result = subprocess.run(command, cwd=directory, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - started
+    wall = time.perf_counter() - started
     lines = [line for line in result.stdout.splitlines() if line.strip()]
     summary = lines[-1].strip("= ") if lines else f"exit {result.returncode}"
-    if result.returncode not in (0, 1):
+    duration = _DURATION.search(summary)
+    ok = result.returncode == 0 and summary.startswith(f"{size} passed") and duration is not None
+    if not ok:
         summary = f"exit {result.returncode}: {summary} {result.stderr.strip()[-200:]}"
-    return elapsed, summary
+    return SuiteRun(float(duration.group(1)) if duration else wall, wall, summary, ok)
 
 
 def bench_matrix(cfg: Settings, report: Report) -> None:
+    """Serial and ``-n 2`` back to back in each round (alternating which goes first).
+
+    "Test time" is pytest's own figure, from the start of the session (collection included;
+    under xdist, the workers' start too) to its summary line; the wall time of the whole
+    ``pytest`` process (interpreter and plugin start-up included) is in the notes.
+    """
     size = len(fake_scenarios.matrix())
-    how = "fake_scenario fixture" if cfg.matrix_fixture else "matrix() + Scenario.run()"
+    how = "matrix() + Scenario.run()" if cfg.matrix_direct else "fake_scenario fixture"
     print(
         f"(5) matrix of {size} scenarios as a pytest suite ({how}), {cfg.matrix_rounds} rounds",
         flush=True,
     )
+    modes = {"serial": ["-p", "no:xdist"], "-n 2": ["-n", "2"]}
+    runs: dict[str, list[SuiteRun]] = {mode: [] for mode in modes}
     with tempfile.TemporaryDirectory(prefix="fakeserver-bench-") as tmp:
         directory = Path(tmp)
-        write_suite(directory, cfg.matrix_fixture)
-        for label, extra in (("serial", ["-p", "no:xdist"]), ("-n 2", ["-n", "2"])):
-            times: list[float] = []
-            summary = ""
-            for _ in range(cfg.matrix_rounds):
-                elapsed, summary = run_suite(directory, extra)
-                times.append(elapsed)
-            report.add(
-                Row(
-                    f"5. matrix suite, {label}",
-                    f"{_median(times):.2f} s",
-                    f"{size} scenarios",
-                    None,
-                    "report",
-                    None,
-                    summary,
-                )
-            )
-            report.notes.append(f"(5) {label}: {summary}")
+        write_suite(directory, cfg.matrix_direct)
+        for index in range(cfg.matrix_rounds):
+            order = list(modes) if _round_order(index) else list(reversed(modes))
+            for mode in order:
+                runs[mode].append(run_suite(directory, modes[mode], size))
+    failed = [run.summary for mode_runs in runs.values() for run in mode_runs if not run.ok]
+    serial = _median([run.test_time for run in runs["serial"]])
+    parallel = _median([run.test_time for run in runs["-n 2"]])
+    ratio = _median(
+        [p.test_time / s.test_time for p, s in zip(runs["-n 2"], runs["serial"], strict=True)]
+    )
+    report.add(
+        Row(
+            "5a. matrix suite, serial",
+            f"{serial:.2f} s",
+            f"{size} scenarios",
+            None,
+            "<= 2 s",
+            serial <= 2.0,
+            error=bool(failed),
+        )
+    )
+    report.add(
+        Row(
+            "5b. matrix suite, -n 2",
+            f"{parallel:.2f} s",
+            f"serial {serial:.2f} s",
+            ratio,
+            "<= 1.0x serial",
+            ratio <= 1.0,
+            error=bool(failed),
+        )
+    )
+    for mode, mode_runs in runs.items():
+        walls = ", ".join(f"{run.wall:.2f}" for run in mode_runs)
+        tests = ", ".join(f"{run.test_time:.2f}" for run in mode_runs)
+        report.notes.append(
+            f"(5) {mode}: test time {tests} s; wall time of the pytest process {walls} s; "
+            f"{mode_runs[-1].summary}"
+        )
+    report.notes.append(
+        "(5) hypothesis' pytest plugin is blocked in the suite (fakeserver's own test "
+        "dependency, not a downstream one)"
+    )
+    report.notes.extend(f"(5) failed run: {summary}" for summary in failed)
+
+
+# -- (7) what loading the plugin costs every pytest run ----------------------------------
+
+#: Imports ``argv[2]`` in a fresh interpreter after ``argv[1]`` (if any) and prints seconds.
+IMPORT_PROBE = """\
+import sys, time
+if sys.argv[1]:
+    __import__(sys.argv[1])
+started = time.perf_counter()
+__import__(sys.argv[2])
+print(time.perf_counter() - started)
+"""
+#: The reference: pytest-httpserver's pytest11 module, loaded in the same runs.
+REFERENCE_PLUGIN = "pytest_httpserver.pytest_plugin"
+
+
+def import_time(module: str, after: str = "") -> float:
+    """Seconds to import ``module`` in a fresh interpreter (``after`` imported first)."""
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_PROBE, after, module],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(result.stdout.split()[-1])
+
+
+def bench_imports(cfg: Settings, report: Report) -> None:
+    """Each pytest11 module in a fresh interpreter that has imported pytest (pytest loads a
+    plugin, so pytest itself is nobody's cost), side by side, alternating which goes first."""
+    rounds = cfg.import_rounds
+    print(f"(7) plugin import, {rounds} fresh interpreters per side", flush=True)
+    sides = {
+        "fake": ("fakeserver.plugin", "pytest"),
+        "ref": (REFERENCE_PLUGIN, "pytest"),
+        "package": ("fakeserver", ""),
+    }
+    times: dict[str, list[float]] = {side: [] for side in sides}
+    ratios: list[float] = []
+    for index in range(rounds):
+        order = list(sides) if _round_order(index) else list(reversed(sides))
+        got = {side: import_time(*sides[side]) for side in order}
+        for side, seconds in got.items():
+            times[side].append(seconds)
+        ratios.append(got["fake"] / got["ref"])
+    ratio = _median(ratios)
+    reference = _ms(_median(times["ref"]))
+    report.add(
+        Row(
+            "7a. plugin import (pytest11 module)",
+            _ms(_median(times["fake"])),
+            reference,
+            ratio,
+            "<= 1.0x",
+            ratio <= 1.0,
+        )
+    )
+    package_ratio = _median([p / r for p, r in zip(times["package"], times["ref"], strict=True)])
+    report.add(
+        Row(
+            "7b. import fakeserver (alone)",
+            _ms(_median(times["package"])),
+            reference,
+            package_ratio,
+            "report",
+            None,
+        )
+    )
+    report.notes.append(
+        f"(7) fakeserver.plugin vs {REFERENCE_PLUGIN}, each in a fresh interpreter after "
+        "`import pytest`; `import fakeserver` without pytest"
+    )
 
 
 # -- (6) peak RSS -------------------------------------------------------------------------
@@ -871,7 +997,7 @@ def print_table(report: Report) -> None:
         print(fmt(line))
 
 
-SECTIONS = ("lifecycle", "plain", "https", "scenario", "matrix", "rss")
+SECTIONS = ("lifecycle", "plain", "https", "scenario", "matrix", "rss", "imports")
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -888,10 +1014,10 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--only", action="append", choices=SECTIONS, help="run only these measurements (repeatable)"
     )
     parser.add_argument(
-        "--matrix-fixture",
+        "--matrix-direct",
         action="store_true",
-        help="(5): run the matrix through the plugin's fake_scenario fixture "
-        "instead of matrix() + Scenario.run()",
+        help="(5): run the matrix as matrix() + Scenario.run() in a parametrized test "
+        "instead of through the plugin's fake_scenario fixture",
     )
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     args = parser.parse_args(argv)
@@ -938,6 +1064,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "scenario": lambda: bench_scenario(http, body, cfg, report),
             "matrix": lambda: bench_matrix(cfg, report),
             "rss": lambda: bench_rss(cfg, report),
+            "imports": lambda: bench_imports(cfg, report),
         }
         for name, section in sections.items():
             if name not in only:

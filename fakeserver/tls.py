@@ -12,6 +12,7 @@ import socket
 import ssl
 import tempfile
 import threading
+import weakref
 from pathlib import Path
 
 import trustme
@@ -29,6 +30,60 @@ _VERIFY_MODES = {
 }
 
 
+class _Issued:
+    """What one CA has made so far in this process, to be made once: server contexts by
+    (names, client-certificate mode), client certificates by user.
+
+    Servers that share a CA (the pytest plugin's session CA: every pooled server, every
+    scenario of the matrix) would otherwise issue the same leaf and load it into a new SSL
+    context at each start, ~2 ms each; a client certificate costs a key pair and a signature.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.contexts: dict[tuple[tuple[str, ...], str], tuple[list[str], ssl.SSLContext]] = {}
+        self.clients: dict[str, trustme.LeafCert] = {}
+
+
+_ISSUED: weakref.WeakKeyDictionary[trustme.CA, _Issued] = weakref.WeakKeyDictionary()
+_ISSUED_LOCK = threading.Lock()
+
+
+def _issued(ca: trustme.CA) -> _Issued:
+    with _ISSUED_LOCK:
+        issued = _ISSUED.get(ca)
+        if issued is None:
+            issued = _ISSUED[ca] = _Issued()
+        return issued
+
+
+def _server_context(
+    ca: trustme.CA, names: list[str], client_certificate: str
+) -> tuple[list[str], ssl.SSLContext]:
+    """The names a server certificate of ``ca`` carries, and an SSL context serving it.
+
+    Shared by every server of ``ca`` with these names and this client-certificate mode: a
+    context is safe to share between listening sockets and holds nothing of a connection.
+    """
+    issued = _issued(ca)
+    with issued.lock:
+        key = (tuple(names), client_certificate)
+        if key not in issued.contexts:
+            try:
+                leaf = ca.issue_cert(*names)
+            except ValueError:  # a host name that is not a valid DNS name: loopback only
+                names = names[:3]
+                leaf = ca.issue_cert(*names)
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            leaf.configure_cert(context)
+            context.verify_mode = _VERIFY_MODES[client_certificate]
+            if client_certificate != "none":
+                ca.configure_trust(context)
+            issued.contexts[key] = (names, context)
+        names, context = issued.contexts[key]
+        return list(names), context
+
+
 class ServerTls:
     """The TLS material of one server: its CA, its SSL context, its issued files."""
 
@@ -40,18 +95,9 @@ class ServerTls:
         self._dir = Path(tempfile.mkdtemp(prefix="fakeserver-tls-"))
         self.ca_path = str(self._dir / "ca.pem")
         self.ca.cert_pem.write_to_path(self.ca_path)
-        self.server_names = _server_names(bind_host)
-        try:
-            leaf = self.ca.issue_cert(*self.server_names)
-        except ValueError:  # a host name that is not a valid DNS name: loopback only
-            self.server_names = self.server_names[:3]
-            leaf = self.ca.issue_cert(*self.server_names)
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        leaf.configure_cert(context)
-        context.verify_mode = _VERIFY_MODES[config.client_certificate]
-        if config.client_certificate != "none":
-            self.ca.configure_trust(context)
-        self.context = context
+        self.server_names, self.context = _server_context(
+            self.ca, _server_names(bind_host), config.client_certificate
+        )
         self._issued: dict[str, tuple[str, str]] = {}
         self._lock = threading.Lock()
 
@@ -82,12 +128,21 @@ def _server_names(bind_host: str) -> list[str]:
 
 
 def issue_client_files(ca: trustme.CA, user: str, directory: Path) -> tuple[str, str]:
-    """Write a certificate naming ``user`` (CN and first SAN) and its key into ``directory``."""
-    try:
-        leaf = ca.issue_cert(user, common_name=user)
-    except ValueError:
-        # Not a valid DNS name (e.g. "user_1"): the CN alone carries the user.
-        leaf = ca.issue_cert("client.fakeserver.invalid", common_name=user)
+    """Write a certificate naming ``user`` (CN and first SAN) and its key into ``directory``.
+
+    The certificate is issued once per CA and user (see :class:`_Issued`); each call writes
+    its own two files.
+    """
+    issued = _issued(ca)
+    with issued.lock:
+        leaf = issued.clients.get(user)
+        if leaf is None:
+            try:
+                leaf = ca.issue_cert(user, common_name=user)
+            except ValueError:
+                # Not a valid DNS name (e.g. "user_1"): the CN alone carries the user.
+                leaf = ca.issue_cert("client.fakeserver.invalid", common_name=user)
+            issued.clients[user] = leaf
     stem = "".join(c if c.isalnum() else "_" for c in user)[:40] or "user"
     # mkstemp: a name no other certificate can have, unlike one derived from the user.
     handle, cert_name = tempfile.mkstemp(prefix=f"client-{stem}-", suffix=".pem", dir=directory)

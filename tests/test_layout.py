@@ -31,8 +31,9 @@ NO_TEST_FILE: dict[str, str] = {
     "client/_host.py": "re-exports fakeserver.host, the one home of the host identity, "
     "tested in tests/fakeserver/test_host.py",
 }
-#: Test folders outside the suite's packages: a downstream project of its own.
-NOT_A_PACKAGE = {TESTS / "downstream"}
+#: Test folders outside the suite's packages: projects of their own (a downstream project;
+#: the checks of the built distributions).
+NOT_A_PACKAGE = {TESTS / "downstream", TESTS / "packaging"}
 
 
 def _modules() -> list[Path]:
