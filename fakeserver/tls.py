@@ -1,7 +1,10 @@
 """Certificates made at run time: a CA per server, its server certificate, client certificates.
 
-Nothing here is ever written outside a private temp directory that the server removes when
-it stops, and no key is ever committed: trustme mints everything in milliseconds.
+A server that makes its own CA writes its files into a private temp directory that it
+removes when it stops. Servers given a CA (the pytest plugin's session CA) share one temp
+directory per CA, removed when the CA goes away (at the latest, when the process exits):
+the same CA file and client certificates for all of them. No key is ever committed:
+trustme mints everything in milliseconds.
 """
 
 from __future__ import annotations
@@ -32,17 +35,22 @@ _VERIFY_MODES = {
 
 class _Issued:
     """What one CA has made so far in this process, to be made once: server contexts by
-    (names, client-certificate mode), client certificates by user.
+    (names, client-certificate mode), client certificates by user, and the files servers
+    given this CA share.
 
     Servers that share a CA (the pytest plugin's session CA: every pooled server, every
     scenario of the matrix) would otherwise issue the same leaf and load it into a new SSL
     context at each start, ~2 ms each; a client certificate costs a key pair and a signature.
+    Shared files also let a client reuse its SSL context from server to server (the thin
+    client keeps one per set of files).
     """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.contexts: dict[tuple[tuple[str, ...], str], tuple[list[str], ssl.SSLContext]] = {}
         self.clients: dict[str, trustme.LeafCert] = {}
+        self.directory: Path | None = None
+        self.client_files: dict[str, tuple[str, str]] = {}
 
 
 _ISSUED: weakref.WeakKeyDictionary[trustme.CA, _Issued] = weakref.WeakKeyDictionary()
@@ -84,17 +92,38 @@ def _server_context(
         return list(names), context
 
 
+def _shared_directory(ca: trustme.CA, issued: _Issued) -> Path:
+    """The temp directory of the files every server given ``ca`` shares (``issued.lock``
+    held): made with the CA file on first use, removed when ``ca`` goes away."""
+    if issued.directory is None:
+        directory = Path(tempfile.mkdtemp(prefix="fakeserver-ca-"))
+        ca.cert_pem.write_to_path(str(directory / "ca.pem"))
+        weakref.finalize(ca, shutil.rmtree, directory, True)
+        issued.directory = directory
+    return issued.directory
+
+
 class ServerTls:
-    """The TLS material of one server: its CA, its SSL context, its issued files."""
+    """The TLS material of one server: its CA, its SSL context, its issued files.
+
+    With its own CA (``ca=None``) the files are its own, removed by :meth:`close`; with a
+    CA given, they are that CA's shared ones (see the module's docstring).
+    """
 
     def __init__(
         self, config: TlsConfig, *, ca: trustme.CA | None = None, bind_host: str = "127.0.0.1"
     ) -> None:
         self.config = config
+        self._own = ca is None
         self.ca = ca or trustme.CA(organization_name="fakeserver")
-        self._dir = Path(tempfile.mkdtemp(prefix="fakeserver-tls-"))
+        if self._own:
+            self._dir = Path(tempfile.mkdtemp(prefix="fakeserver-tls-"))
+            self.ca.cert_pem.write_to_path(str(self._dir / "ca.pem"))
+        else:
+            issued = _issued(self.ca)
+            with issued.lock:
+                self._dir = _shared_directory(self.ca, issued)
         self.ca_path = str(self._dir / "ca.pem")
-        self.ca.cert_pem.write_to_path(self.ca_path)
         self.server_names, self.context = _server_context(
             self.ca, _server_names(bind_host), config.client_certificate
         )
@@ -104,16 +133,26 @@ class ServerTls:
     def issue_client_certificate(self, user: str) -> tuple[str, str]:
         """(cert_path, key_path) of a certificate for ``user`` under this server's CA.
 
-        Issued once per user and server: a pooled server asked for the same user by test
-        after test hands out the same two files instead of piling up new ones.
+        Issued once per user and server (once per user and CA when the CA was given): a
+        pooled server asked for the same user by test after test hands out the same two
+        files instead of piling up new ones.
         """
+        if not self._own:
+            issued = _issued(self.ca)
+            with issued.lock:
+                if user not in issued.client_files:
+                    issued.client_files[user] = _write_client_files(
+                        _client_leaf(self.ca, user, issued), user, self._dir
+                    )
+                return issued.client_files[user]
         with self._lock:
             if user not in self._issued:
                 self._issued[user] = issue_client_files(self.ca, user, self._dir)
             return self._issued[user]
 
     def close(self) -> None:
-        shutil.rmtree(self._dir, ignore_errors=True)
+        if self._own:
+            shutil.rmtree(self._dir, ignore_errors=True)
 
 
 def _server_names(bind_host: str) -> list[str]:
@@ -127,22 +166,20 @@ def _server_names(bind_host: str) -> list[str]:
     return names
 
 
-def issue_client_files(ca: trustme.CA, user: str, directory: Path) -> tuple[str, str]:
-    """Write a certificate naming ``user`` (CN and first SAN) and its key into ``directory``.
+def _client_leaf(ca: trustme.CA, user: str, issued: _Issued) -> trustme.LeafCert:
+    """The certificate of ``ca`` naming ``user``, issued once (``issued.lock`` held)."""
+    leaf = issued.clients.get(user)
+    if leaf is None:
+        try:
+            leaf = ca.issue_cert(user, common_name=user)
+        except ValueError:
+            # Not a valid DNS name (e.g. "user_1"): the CN alone carries the user.
+            leaf = ca.issue_cert("client.fakeserver.invalid", common_name=user)
+        issued.clients[user] = leaf
+    return leaf
 
-    The certificate is issued once per CA and user (see :class:`_Issued`); each call writes
-    its own two files.
-    """
-    issued = _issued(ca)
-    with issued.lock:
-        leaf = issued.clients.get(user)
-        if leaf is None:
-            try:
-                leaf = ca.issue_cert(user, common_name=user)
-            except ValueError:
-                # Not a valid DNS name (e.g. "user_1"): the CN alone carries the user.
-                leaf = ca.issue_cert("client.fakeserver.invalid", common_name=user)
-            issued.clients[user] = leaf
+
+def _write_client_files(leaf: trustme.LeafCert, user: str, directory: Path) -> tuple[str, str]:
     stem = "".join(c if c.isalnum() else "_" for c in user)[:40] or "user"
     # mkstemp: a name no other certificate can have, unlike one derived from the user.
     handle, cert_name = tempfile.mkstemp(prefix=f"client-{stem}-", suffix=".pem", dir=directory)
@@ -152,6 +189,18 @@ def issue_client_files(ca: trustme.CA, user: str, directory: Path) -> tuple[str,
     leaf.cert_chain_pems[0].write_to_path(str(cert_path))
     leaf.private_key_pem.write_to_path(str(key_path))
     return str(cert_path), str(key_path)
+
+
+def issue_client_files(ca: trustme.CA, user: str, directory: Path) -> tuple[str, str]:
+    """Write a certificate naming ``user`` (CN and first SAN) and its key into ``directory``.
+
+    The certificate is issued once per CA and user (see :class:`_Issued`); each call writes
+    its own two files.
+    """
+    issued = _issued(ca)
+    with issued.lock:
+        leaf = _client_leaf(ca, user, issued)
+    return _write_client_files(leaf, user, directory)
 
 
 def user_from_certificate(der: bytes) -> str | None:

@@ -220,3 +220,47 @@ def test_client_certificates_are_issued_once_per_user(mtls_server: FakeServer) -
     assert len({*first, *other}) == 4, "distinct files per user"
     same_name = mtls_server.client_certificate("user_1"), mtls_server.client_certificate("user 1")
     assert same_name[0] != same_name[1], "users whose names sanitise alike never share files"
+
+
+# -- servers given one CA share what it issued -----------------------------------------------
+
+
+def test_servers_of_one_ca_share_their_context_and_files() -> None:
+    ca = trustme.CA()
+    optional = ServerConfig(security=SECURITY, tls=TlsConfig("optional"))
+    with (
+        FakeServer(optional, certificate_authority=ca) as one,
+        FakeServer(optional, certificate_authority=ca) as two,
+        FakeServer(ServerConfig(tls=TlsConfig()), certificate_authority=ca) as no_client,
+        FakeServer(optional) as own_ca,
+    ):
+        assert one.ssl_context is two.ssl_context, "issued and loaded once per CA and mode"
+        assert no_client.ssl_context is not one.ssl_context
+        assert own_ca.ssl_context is not one.ssl_context
+        assert one.ca_path == two.ca_path == no_client.ca_path != own_ca.ca_path
+        cert = one.client_certificate("admin")
+        assert two.client_certificate("admin") == cert
+        for server in (one, two):  # the shared files work for each, and prove the user
+            assert one.ca_path is not None
+            with httpx.Client(verify=context(one.ca_path, cert)) as http:
+                answer = http.get(server.url + ATOTI_PATH + "/session")
+            assert answer.json()["user"]["name"] == "admin"
+        # ... and another CA's server, whose CA is not trusted for clients, refuses them.
+        assert own_ca.ca_path is not None
+        with httpx.Client(verify=context(own_ca.ca_path, cert)) as http:
+            with pytest.raises(httpx.TransportError):
+                http.get(own_ca.url + ATOTI_PATH + "/session")
+
+
+def test_shared_files_outlive_a_server_and_go_with_their_ca() -> None:
+    import gc
+
+    ca = trustme.CA()
+    with FakeServer(ServerConfig(tls=TlsConfig()), certificate_authority=ca) as server:
+        assert server.ca_path is not None
+        shared = Path(server.ca_path)
+        cert, _ = server.client_certificate("admin")
+    assert shared.is_file() and Path(cert).is_file(), "the next server of this CA uses them"
+    del ca, server
+    gc.collect()
+    assert not shared.parent.exists()
