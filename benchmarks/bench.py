@@ -18,9 +18,12 @@ Measured:
 4. one plain-HTTP matrix scenario (start, connect, stop), in units of one plain request
    round trip to pytest-httpserver — target <= 5; with one probe of every capability the
    thin client offers — target <= 15;
-5. wall time of the whole scenario matrix as a downstream pytest suite, serial and ``-n 2``;
+5. the whole scenario matrix as a downstream pytest suite (``fake_scenario``): pytest's
+   test time serially — target <= 2 s — and with ``-n 2`` — target <= the serial time;
 6. peak RSS (VmHWM) of ``fakeserver serve`` with its default config, and its growth per
-   request, next to a process serving one pytest-httpserver ``HTTPServer``.
+   request, next to a process serving one pytest-httpserver ``HTTPServer``;
+7. importing the ``pytest11`` module in a fresh interpreter — target <= 1.0x
+   ``pytest_httpserver.pytest_plugin``; ``import fakeserver`` alone, for information.
 
 werkzeug logs every request pytest-httpserver answers; the logger is silenced here, which
 only makes the reference faster.
@@ -760,6 +763,9 @@ print(time.perf_counter() - started)
 """
 #: The reference: pytest-httpserver's pytest11 module, loaded in the same runs.
 REFERENCE_PLUGIN = "pytest_httpserver.pytest_plugin"
+#: faker, a dependency of fakeserver, registers a pytest11 module of its own that imports
+#: faker: every pytest run of an environment with fakeserver installed loads it too.
+FAKER_PLUGIN = "faker.contrib.pytest.plugin"
 
 
 def import_time(module: str, after: str = "") -> float:
@@ -782,6 +788,7 @@ def bench_imports(cfg: Settings, report: Report) -> None:
         "fake": ("fakeserver.plugin", "pytest"),
         "ref": (REFERENCE_PLUGIN, "pytest"),
         "package": ("fakeserver", ""),
+        "faker": (FAKER_PLUGIN, "pytest"),
     }
     times: dict[str, list[float]] = {side: [] for side in sides}
     ratios: list[float] = []
@@ -814,9 +821,23 @@ def bench_imports(cfg: Settings, report: Report) -> None:
             None,
         )
     )
+    faker_ratio = _median([f / r for f, r in zip(times["faker"], times["ref"], strict=True)])
+    report.add(
+        Row(
+            "7c. faker's pytest11 module",
+            _ms(_median(times["faker"])),
+            reference,
+            faker_ratio,
+            "report",
+            None,
+        )
+    )
     report.notes.append(
         f"(7) fakeserver.plugin vs {REFERENCE_PLUGIN}, each in a fresh interpreter after "
-        "`import pytest`; `import fakeserver` without pytest"
+        "`import pytest`; `import fakeserver` without pytest; (7c) faker, a dependency of "
+        f"fakeserver, ships a pytest11 module ({FAKER_PLUGIN}) that imports faker: it loads "
+        "in every pytest run of an environment with fakeserver installed (`-p no:faker` "
+        "skips it when no test uses faker's own fixtures)"
     )
 
 
