@@ -3,7 +3,7 @@
 The ``pytest11`` entry point is imported by every test run of every project that has
 fakeserver installed, whether or not a test uses a fake. So the plugin module imports only
 this module and pytest at start-up, and this module imports only :mod:`fakeserver.protocol` and the
-tier names of :mod:`fakeserver.scenarios.rules` (plain data):
+tier and auth-mode names of :mod:`fakeserver.scenarios.rules` (plain data):
 version precedence (option > env > ini > default), the header lines, the scenario test
 parameter and the tally behind the terminal summary. Everything that needs a server, the
 config or the matrix lives in :mod:`fakeserver.plugin_support`, loaded on first use of a
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .protocol import DEFAULT_PYTHON_API_VERSION, DEFAULT_SERVER_VERSION, check_version
-from .scenarios.rules import FAILURE, TIERS
+from .scenarios.rules import AUTH_MODES, FAILURE, TIERS
 
 __all__ = [
     "SCENARIO_AUTH_PROPERTY",
@@ -219,9 +219,6 @@ class ScenarioTally:
         """The summary, or nothing when no scenario ran."""
         if not self.runs:
             return []
-        # Read here, not at import: only a run that saw scenarios pays for the catalog.
-        from .scenarios.catalog import AUTH_MODES
-
         runs = list(self.runs.values())
         lines = [_totals("scenario runs:", runs)]
         tiers = [t for t in (*TIERS, FAILURE) if any(r.tier == t for r in runs)]

@@ -14,9 +14,10 @@ import typing as _typing
 from .._lazy import exports as _exports
 
 if _typing.TYPE_CHECKING:
-    from .catalog import AUTH_MODES, Credentials, Scenario, matrix, select
+    from .catalog import Credentials, Scenario, matrix, select
     from .live import LiveScenario, Outcome
     from .rules import (
+        AUTH_MODES,
         CAPABILITY_TABLE,
         FAILURE,
         KEYS,
@@ -50,7 +51,7 @@ __all__ = [
 ]
 
 _HOMES = {
-    "AUTH_MODES": "catalog",
+    "AUTH_MODES": "rules",
     "CAPABILITY_TABLE": "rules",
     "FAILURE": "rules",
     "KEYS": "rules",

@@ -36,16 +36,22 @@ from ..config import (
 )
 from ..server import FakeServer
 from ..tls import issue_client_files
-from .rules import FAILURE, Cell, expected_capabilities, expected_conditions, expected_tier
+from .rules import (
+    AUTH_MODES,
+    FAILURE,
+    AuthMode,
+    Cell,
+    expected_capabilities,
+    expected_conditions,
+    expected_tier,
+)
 
 if TYPE_CHECKING:
     from .live import LiveScenario
 
-__all__ = ["AUTH_MODES", "Credentials", "Scenario", "matrix", "select"]
+__all__ = ["Credentials", "Scenario", "matrix", "select"]
 
-AuthMode = Literal["basic", "bearer", "certificate"]
 CredentialKind = Literal["none", "basic", "bearer", "certificate"]
-AUTH_MODES: tuple[AuthMode, ...] = ("basic", "bearer", "certificate")
 
 ADMIN = User("admin", "admin-pass", roles=frozenset({"ROLE_USER", "ROLE_ADMIN"}))
 PLAIN = User("user", "user-pass", roles=frozenset({"ROLE_USER"}))

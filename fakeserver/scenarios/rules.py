@@ -9,8 +9,10 @@ module imports nothing of the server, of trustme or of the client, so reading th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 __all__ = [
+    "AUTH_MODES",
     "CAPABILITY_TABLE",
     "FAILURE",
     "KEYS",
@@ -29,6 +31,11 @@ LETTERS: dict[str, str] = dict(zip(KEYS, "abcdef", strict=True))
 TIERS = ("LOCAL", "REMOTE", "NO_SECURITY_MANAGEMENT", "READ_ONLY", "MINIMAL")
 #: Tier label of the scenarios whose connect must fail (``expected_tier is None``).
 FAILURE = "FAILURE"
+
+#: The authentication modes the matrix covers, each with its transport (SPEC §5; see
+#: :mod:`.catalog`). Here, with the tier names, so that naming them loads nothing.
+AuthMode = Literal["basic", "bearer", "certificate"]
+AUTH_MODES: tuple[AuthMode, ...] = ("basic", "bearer", "certificate")
 
 #: SPEC §3.1 as data: (tier, conditions that must be met), first match wins.
 TIER_RULES: tuple[tuple[str, frozenset[str]], ...] = (
