@@ -125,7 +125,7 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     servers = item.stash.get(_SERVERS, None)
-    if servers and report.failed and call.excinfo is not None:
+    if servers and report.failed and call.when == "call" and call.excinfo is not None:
         from .plugin_support import security_hint
 
         hint = security_hint(servers, call.excinfo.value)
