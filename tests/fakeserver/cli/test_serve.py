@@ -310,6 +310,9 @@ def test_mistakes_in_the_real_command(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('server_version = "x"\n')
     assert_one_line_error(fakeserver("serve", "--config", str(bad)), "server_version", "bad.toml")
+    deep = tmp_path / "deep.toml"
+    deep.write_text("x = " + "[" * 5000 + "]" * 5000)  # a RecursionError traceback, once
+    assert_one_line_error(fakeserver("serve", "--config", str(deep)), "deep.toml", "too deeply")
 
 
 class _Tripwire(Exception):

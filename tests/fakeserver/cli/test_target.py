@@ -53,6 +53,20 @@ def test_bad_fault_flags_are_one_line(
         ("cube.toml", '[[cubes]]\nname = "c"\ntable = "nope"\n', ["'nope'"]),
         ("broken.json", "{", ["not valid JSON"]),
         ("list.json", "[1]", ["config"]),
+        # Each of these ended in a traceback before issue 13.
+        ("deep.toml", "x = " + "[" * 3000 + "]" * 3000, ["deep.toml", "too deeply"]),
+        ("deep.json", '{"x": ' + "[" * 3000 + "]" * 3000 + "}", ["too deeply"]),
+        ("tables.toml", 'tables = "abc"\n', ["tables: must be a list"]),
+        (
+            "unhashable.toml",
+            '[[security.users]]\nname = "a"\npassword = "b"\nroles = [["ROLE_X"]]\n',
+            ["user 'a'.roles", "['ROLE_X']"],
+        ),
+        (
+            "objects.toml",
+            '[[tables]]\nname = "t"\ncolumns = { a = "int" }\nrows = [{ b = 1 }]\n',
+            ["table 't'.rows[0]: no column 'b'"],
+        ),
     ],
 )
 def test_bad_config_files_are_one_line_exit_2(
