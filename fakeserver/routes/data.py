@@ -220,4 +220,4 @@ def create_cube(ctx: Context) -> Response:
         if name in ctx.state.cubes:
             raise FakeHTTPError(409, f"a cube named {name!r} already exists")
         cube = ctx.state.cubes[name] = Cube(name, table_name)
-    return json_response(cube.discovery(table), status=201)
+        return json_response(cube.discovery(table), status=201)

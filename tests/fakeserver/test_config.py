@@ -17,6 +17,8 @@ from fakeserver import CubeSpec, SecurityConfig, ServerConfig, TableSpec, TlsCon
 from fakeserver.config import Fault
 from fakeserver.state import ServerState
 
+from .model.samples import SCALARS
+
 
 def test_defaults_match_the_spec() -> None:
     config = ServerConfig()
@@ -398,11 +400,7 @@ def _nested(depth: int) -> list[Any]:
 
 
 _SCALARS = (
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats()
-    | st.text(max_size=8)
+    SCALARS
     | st.sampled_from(["6.1.2", "ROLE_USER", "ROLE_ADMIN\n", "int", "t", "s3://b/k.csv", "/tmp"])
     | st.integers(min_value=900, max_value=3000).map(_nested)  # past the recursion limit
 )
