@@ -10,6 +10,7 @@ query's one :class:`~.budget.Budget`.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -66,6 +67,14 @@ _OTHER_PROPERTIES = {
     "ITEM",
     "CURRENT",
 }
+_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "=": operator.eq,
+    "<>": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
 _DESCENDANTS_FLAGS = ("SELF", "SELF_AND_BEFORE", "SELF_BEFORE_AFTER")
 
 
@@ -82,6 +91,9 @@ class _Evaluator:
         self.schema = schema
         self.mdx = mdx
         self.budget = budget
+        # What a Filter condition's nodes resolve to, worked out once, not once per tuple.
+        self.chains: dict[int, list[Node]] = {}
+        self.current_members: dict[int, tuple[Hierarchy | None, bool]] = {}
 
     # -- errors ----------------------------------------------------------------------------
 
@@ -397,13 +409,15 @@ class _Evaluator:
 
     def condition(self, node: Node, current: tuple[Member, ...]) -> bool:
         if isinstance(node, Logic):
-            left = self.condition(node.left, current)
             if node.op == "NOT":
-                return not left
-            assert node.right is not None
-            if node.op == "AND":
-                return left and self.condition(node.right, current)
-            return left or self.condition(node.right, current)
+                return not self.condition(node.left, current)
+            # A chain "a OR b OR c ..." is one level, however long: the parser builds it
+            # left-deep, so recursing down its left side would nest once per operand.
+            chain = self.chains.get(id(node))
+            if chain is None:
+                chain = self.chains[id(node)] = _chain(node)
+            operands = (self.condition(o, current) for o in chain)
+            return all(operands) if node.op == "AND" else any(operands)
         if isinstance(node, Compare):
             left_value, left_type = self.operand(node.left, current)
             right_value, right_type = self.operand(node.right, current)
@@ -421,10 +435,11 @@ class _Evaluator:
         if isinstance(node, Lit):
             return node.value, None
         if isinstance(node, Ident):
-            names = [text for text, _ in node.parts]
-            words = [w.upper() for w in names[2:]]
-            if len(names) == 4 and words[0] == "CURRENTMEMBER" and words[1] in _MEMBER_PROPERTIES:
-                hierarchy = self.hierarchy((names[0], names[1]), node)
+            found = self.current_members.get(id(node))
+            if found is None:
+                found = self.current_members[id(node)] = self.current_member(node)
+            hierarchy, value_wanted = found
+            if hierarchy is not None:
                 member = next((m for m in current if m.hierarchy == hierarchy.key), None)
                 if member is None:
                     raise self.error(
@@ -432,7 +447,7 @@ class _Evaluator:
                         "member of that hierarchy",
                         node,
                     )
-                if words[1] != "MEMBER_VALUE":
+                if not value_wanted:
                     return member.path[-1], "String"
                 if member.depth == 0:
                     return None, hierarchy.type
@@ -441,6 +456,15 @@ class _Evaluator:
             "a comparison operand other than [dim].[hier].CurrentMember.MEMBER_VALUE or a literal",
             node,
         )
+
+    def current_member(self, node: Ident) -> tuple[Hierarchy | None, bool]:
+        """``[dim].[hier].CurrentMember.<property>``: (its hierarchy, whether it is the
+        MEMBER_VALUE), or (None, False) for any other identifier; read once per node."""
+        names = [text for text, _ in node.parts]
+        words = [w.upper() for w in names[2:]]
+        if len(names) == 4 and words[0] == "CURRENTMEMBER" and words[1] in _MEMBER_PROPERTIES:
+            return self.hierarchy((names[0], names[1]), node), words[1] == "MEMBER_VALUE"
+        return None, False
 
     def compare(
         self, node: Compare, left: Any, left_type: str | None, right: Any, right_type: str | None
@@ -460,15 +484,7 @@ class _Evaluator:
                 f"({right_type or type(right).__name__})",
                 node,
             )
-        operators: dict[str, Callable[[Any, Any], bool]] = {
-            "=": lambda a, b: bool(a == b),
-            "<>": lambda a, b: bool(a != b),
-            "<": lambda a, b: bool(a < b),
-            "<=": lambda a, b: bool(a <= b),
-            ">": lambda a, b: bool(a > b),
-            ">=": lambda a, b: bool(a >= b),
-        }
-        return operators[node.op](left, right)
+        return bool(_OPERATORS[node.op](left, right))
 
     def typed(self, value: Any, own: str | None, other: str | None, node: Compare) -> Any:
         # A string literal compared with a date level is read as an ISO date, as the client
@@ -554,6 +570,19 @@ class _Evaluator:
                 )
         facts = self.restrict(scope, slicer, select.slicer).rows
         return cell_set(self.schema, select, sets, slicer, facts, self.budget)
+
+
+def _chain(node: Logic) -> list[Node]:
+    """The operands of a left-deep chain of one operator (``a OR b OR c``), left to right."""
+    operands: list[Node] = []
+    current: Node = node
+    while isinstance(current, Logic) and current.op == node.op:
+        assert current.right is not None
+        operands.append(current.right)
+        current = current.left
+    operands.append(current)
+    operands.reverse()
+    return operands
 
 
 def _comparisons(node: Node) -> int:

@@ -200,9 +200,15 @@ class Table:
             names = list(self.column_names)
         elif isinstance(fields, list) and all(isinstance(f, str) for f in fields):
             names = fields
+            seen: set[str] = set()
             for name in names:
                 if name not in self._index:
                     raise DataError(f"fields: table {self.name!r} has no column {name!r}")
+                # Once each: the answer's size is rows x fields, so a repeated name
+                # (["id"] a million times) would make it as large as the body allows.
+                if name in seen:
+                    raise DataError(f"fields: {name!r} is given twice")
+                seen.add(name)
         else:
             raise DataError("fields must be a list of column names")
         positions = [self._index[n] for n in names]

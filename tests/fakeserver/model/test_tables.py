@@ -139,6 +139,9 @@ def test_query_projects_fields_and_pages(people: Table) -> None:
         people.query({}, ["x"], None)
     with pytest.raises(DataError, match="fields must be a list"):
         people.query({}, "name", None)
+    # Each field once: rows x fields is the answer's size, so repeats could blow it up.
+    with pytest.raises(DataError, match="fields: 'name' is given twice"):
+        people.query({}, ["name", "age", "name"], None)
 
 
 @settings(max_examples=200, deadline=None)

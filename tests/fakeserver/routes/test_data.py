@@ -60,6 +60,7 @@ def admin_post(server: FakeServer, path: str, body: object) -> httpx.Response:
             "table 'trades' has no column 'colour'",
         ),
         ("/database/data/tables/trades", {"fields": ["id", 3]}, 400, "fields must be a list"),
+        ("/database/data/tables/trades", {"fields": ["id"] * 9}, 400, "'id' is given twice"),
         ("/database/data/tables/trades", {"timeout": "soon"}, 400, "timeout must be a number"),
         ("/database/data/tables/trades", {"branch": "dev"}, 404, "no branch named 'dev'"),
         ("/database/data/tables/trades", [1], 400, "the body must be a JSON object"),
