@@ -463,7 +463,10 @@ def test_fake_scenario_runs(pytester: pytest.Pytester) -> None:
     ("marker", "message"),
     [
         ("tiers=['LOCL']", "unknown tier 'LOCL' (known: LOCAL, *FAILURE)"),
-        ("auth=['kerberos']", "unknown auth mode 'kerberos' (known: basic, bearer, certificate)"),
+        (
+            "auth=['kerberos']",
+            "unknown auth mode 'kerberos' (known: basic, bearer, certificate, oauth2)",
+        ),
         ("colour='blue'", "unknown keyword 'colour'*"),
         ("server_version='six'", "*server_version: 'six' is not a version string*"),
     ],

@@ -40,6 +40,10 @@ SPEC_ROUTES = {
     "PUT {atoti}/security/basic/credentials",
     "GET {atoti}/security/individual-roles",
     "PUT {atoti}/security/individual-roles",
+    # §4.3: the OAuth 2 issuer, under any prefix (its view answers only SecurityConfig.oidc.path)
+    "GET {issuer}/.well-known/openid-configuration",
+    "POST {issuer}/token",
+    "GET {issuer}/jwks",
 }
 
 
@@ -48,6 +52,7 @@ def _spec_form(method: str, path: str) -> str:
     for root, placeholder in ((PIVOT_PATH, "{pivot}"), (ATOTI_PATH, "{atoti}")):
         if path.startswith(root + "/"):
             path = placeholder + path[len(root) :]
+    path = path.replace("/<path:prefix>", "{issuer}")
     return f"{method} {path.replace('<name>', '{name}')}"
 
 
@@ -70,7 +75,7 @@ def _views() -> list[types.FunctionType]:
 
 def test_every_view_is_in_the_table_exactly_once() -> None:
     views = _views()
-    assert len(views) == len(ROUTES) == 16  # a sanity floor: the search found the views
+    assert len(views) == len(ROUTES) == 19  # a sanity floor: the search found the views
     listed = Counter(route.view for route in ROUTE_TABLE)
     assert {view: listed[view] for view in views} == dict.fromkeys(views, 1)
     assert set(listed) == set(views)  # and nothing else is listed
