@@ -7,7 +7,8 @@ OAuth 2 is a way to *obtain* a token: :mod:`._oauth2` turns it into a
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Collection
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 __all__ = [
@@ -61,12 +62,15 @@ class OAuth2ResourceOwnerPasswordAuthentication:
     client_id: str
     client_secret: str
     issuer_url: str
-    scopes: Sequence[str] = ()
+    scopes: Collection[str] = ()
 
     def __post_init__(self) -> None:
-        if isinstance(self.scopes, str):  # "openid profile" would become 14 scopes
-            raise TypeError("scopes must be a sequence of scope names, not a string")
-        object.__setattr__(self, "scopes", tuple(self.scopes))
+        scopes = self.scopes
+        if isinstance(scopes, str):  # "openid profile" would become 14 scopes
+            raise TypeError("scopes must be a collection of scope names, not a string")
+        # A set (as atoti's own class takes) in a stable order; a sequence as given, once each.
+        ordered = sorted(scopes) if isinstance(scopes, AbstractSet) else scopes
+        object.__setattr__(self, "scopes", tuple(dict.fromkeys(ordered)))
 
     def __repr__(self) -> str:
         return (
