@@ -111,8 +111,10 @@ def _token_endpoint(http: Transport, issuer: str, path: str) -> str:
     try:
         response = http.send("GET", path)
     except ServerError as error:
-        if error.status == 404:
-            raise ProtocolError(f"{where}: not found (is issuer_url right?)") from None
+        if error.status in (401, 403, 404):  # discovery is public: nothing is there
+            raise ProtocolError(
+                f"{where}: {error.status} {error.message} (is issuer_url right?)"
+            ) from None
         raise _reworded(error, where) from None
     except ClientError as error:
         raise _reworded(error, where) from None
