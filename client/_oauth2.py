@@ -152,8 +152,8 @@ def _grant(
         raise _reworded(error, where) from None
     body = _json_object(response, where)
     token, token_type = body.get("access_token"), body.get("token_type")
-    if not isinstance(token, str) or not _TOKEN.match(token):
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         raise ProtocolError(f"{where}: the answer has no usable access_token")
-    if not isinstance(token_type, str) or not _SCHEME.match(token_type):
+    if not isinstance(token_type, str) or not _SCHEME.fullmatch(token_type):
         raise ProtocolError(f"{where}: the answer has no usable token_type")
     return TokenAuthentication(token, token_type=token_type)

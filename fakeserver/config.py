@@ -127,19 +127,19 @@ class OidcConfig:
 
     def __post_init__(self) -> None:
         path = self.path
-        if not isinstance(path, str) or not _ISSUER_PATH.match(path):
+        if not isinstance(path, str) or not _ISSUER_PATH.fullmatch(path):
             raise _fail("oidc.path", f"{path!r} is not a path such as '/oidc' (no trailing '/')")
         if any(path == p or path.startswith(p + "/") for p in _RESERVED_PREFIXES):
             raise _fail("oidc.path", f"{path!r} would hide the target's own routes")
         if not isinstance(self.audience, str) or not self.audience.strip():
             raise _fail("oidc.audience", "must be a non-empty string")
-        if not isinstance(self.roles_claim, str) or not _CLAIM.match(self.roles_claim):
+        if not isinstance(self.roles_claim, str) or not _CLAIM.fullmatch(self.roles_claim):
             raise _fail("oidc.roles_claim", f"{self.roles_claim!r} is not a claim name")
         if not isinstance(self.clients, Mapping) or not self.clients:
             raise _fail("oidc.clients", "must map at least one client id to its secret")
         for client_id, secret in self.clients.items():
             # Never echo a secret: config errors end up in logs and CI output.
-            if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
+            if not isinstance(client_id, str) or not _CLIENT_ID.fullmatch(client_id):
                 raise _fail("oidc.clients", f"{client_id!r} is not a client id (visible ASCII)")
             if not isinstance(secret, str) or not secret:
                 raise _fail("oidc.clients", f"the secret of {client_id!r} must be non-empty")

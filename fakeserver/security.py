@@ -91,7 +91,7 @@ def _issued_identity(request: Request, header: str, state: ServerState) -> Ident
     """
     issuer = state.issuer
     scheme, _, token = header.partition(" ")
-    if issuer is None or scheme.lower() != "bearer" or not TOKEN68.match(token):
+    if issuer is None or scheme.lower() != "bearer" or not TOKEN68.fullmatch(token):
         return None
     if not looks_like_jwt(token):
         return None  # an opaque token: the configured tokens decide

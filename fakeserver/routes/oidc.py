@@ -141,7 +141,7 @@ def _scopes(form: dict[str, str]) -> list[str]:
     for scope in form.get("scope", "").split(" "):
         if not scope:
             continue
-        if not _SCOPE_TOKEN.match(scope):
+        if not _SCOPE_TOKEN.fullmatch(scope):
             raise _OAuthError(400, "invalid_scope", "a scope holds a character RFC 6749 forbids")
         if scope not in scopes:
             scopes.append(scope)

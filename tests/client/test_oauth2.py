@@ -16,7 +16,7 @@ import pytest
 import trustme
 
 import fakeserver_client as client
-from fakeserver import Fault, FakeServer, ServerConfig, TlsConfig
+from fakeserver import FakeServer, Fault, ServerConfig, TlsConfig
 from fakeserver_client import Tier
 
 from ..conftest import CLIENT_ID, CLIENT_SECRET, OIDC_SECURITY
@@ -103,7 +103,7 @@ def test_refusals_are_authentication_errors_naming_the_oauth_error(
 
 
 def test_the_issuer_is_verified_with_the_sessions_ca(oidc_server: FakeServer) -> None:
-    with pytest.raises(client.TlsError, match="OAuth 2 discovery at .*certificate_authority"):
+    with pytest.raises(client.TlsError, match=r"OAuth 2 discovery at .*certificate_authority"):
         client.Session.connect(oidc_server.url, authentication=oauth2(oidc_server))
     foreign = trustme.CA()
     with foreign.cert_pem.tempfile() as other_ca, pytest.raises(client.TlsError):
@@ -115,10 +115,10 @@ def test_the_issuer_is_verified_with_the_sessions_ca(oidc_server: FakeServer) ->
 
 def test_a_wrong_issuer_url_is_a_clear_error(oidc_server: FakeServer) -> None:
     # a secured target asks who you are at a path it does not have: no document either way
-    with pytest.raises(client.ProtocolError, match="401 .*\\(is issuer_url right\\?\\)"):
+    with pytest.raises(client.ProtocolError, match=r"401 .*\(is issuer_url right\?\)"):
         connect(oidc_server, oauth2(oidc_server, issuer_url=oidc_server.url + "/realms/x"))
     with FakeServer() as unsecured:
-        with pytest.raises(client.ProtocolError, match="404 .*\\(is issuer_url right\\?\\)"):
+        with pytest.raises(client.ProtocolError, match=r"404 .*\(is issuer_url right\?\)"):
             connect(oidc_server, oauth2(oidc_server, issuer_url=unsecured.url + "/oidc"))
     with pytest.raises(client.ClientError, match="not an http\\(s\\) URL"):
         connect(oidc_server, oauth2(oidc_server, issuer_url="ftp://example.invalid/oidc"))
@@ -150,7 +150,7 @@ def token_endpoint_slow() -> Iterator[FakeServer]:
 
 
 def test_token_endpoint_slower_than_the_timeout(token_endpoint_slow: FakeServer) -> None:
-    with pytest.raises(client.TimeoutError, match="OAuth 2 token endpoint .* within 0.3 s"):
+    with pytest.raises(client.TimeoutError, match=r"OAuth 2 token endpoint .* within 0.3 s"):
         connect(token_endpoint_slow, oauth2(token_endpoint_slow), timeout=0.3)
 
 
@@ -170,7 +170,7 @@ def discovery_dropped() -> Iterator[FakeServer]:
 
 
 def test_discovery_dropped(discovery_dropped: FakeServer) -> None:
-    with pytest.raises(client.ConnectFailedError, match="OAuth 2 discovery at .*closed"):
+    with pytest.raises(client.ConnectFailedError, match=r"OAuth 2 discovery at .*closed"):
         connect(discovery_dropped, oauth2(discovery_dropped))
 
 
@@ -188,7 +188,7 @@ def test_a_rotation_with_a_grace_period_keeps_sessions(oidc_server: FakeServer) 
         oidc_server.rotate_signing_key(keep_previous=True)
         session.ping()
         oidc_server.rotate_signing_key(keep_previous=True)  # the session's key is two back now
-        with pytest.raises(client.AuthenticationError, match="invalid_token|invalid token"):
+        with pytest.raises(client.AuthenticationError, match=r"invalid_token|invalid token"):
             session.ping()
 
 
@@ -238,6 +238,8 @@ def test_a_discovery_document_without_a_usable_endpoint(
     [
         {"token_type": "Bearer"},
         {"access_token": "a b", "token_type": "Bearer"},
+        {"access_token": "abc\n", "token_type": "Bearer"},
+        {"access_token": "abc", "token_type": "Bearer\n"},
         {"access_token": "abc", "token_type": "Bearer\r\nX-Injected: 1"},
         {"access_token": "abc"},
     ],

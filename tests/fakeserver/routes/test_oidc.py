@@ -151,6 +151,7 @@ def test_a_token_answers_on_the_target(server: FakeServer, http: httpx.Client) -
         ({"password": ""}, 400, "invalid_request"),  # empty means omitted (§3.2)
         ({"scope": 'openid "quoted"'}, 400, "invalid_scope"),
         ({"scope": "back\\slash"}, 400, "invalid_scope"),
+        ({"scope": "trailing-newline\n"}, 400, "invalid_scope"),
     ],
 )
 def test_refusals_of_the_token_endpoint(
