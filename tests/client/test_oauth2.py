@@ -7,6 +7,7 @@ names the issuer and never in a hang (every wait is bounded by the session's tim
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -74,7 +75,7 @@ def test_what_goes_on_the_wire(oidc_server: FakeServer) -> None:
         "client_secret": CLIENT_SECRET,
         "scope": "openid profile",
     }
-    token = oidc_server.log[1][1].json["access_token"]
+    token = json.loads(oidc_server.log[1][1].get_data())["access_token"]
     for request, _ in oidc_server.log[2:]:  # every request to the target carries it
         assert request.headers["Authorization"] == f"Bearer {token}"
 
@@ -292,4 +293,4 @@ def test_credentials_are_never_printed() -> None:
     with pytest.raises(TypeError, match="not a string"):
         replace(auth, scopes="openid profile")
     with pytest.raises(TypeError):
-        client.OAuth2ResourceOwnerPasswordAuthentication("alice", "p", "c", "s", "u")  # type: ignore[misc]
+        client.OAuth2ResourceOwnerPasswordAuthentication("alice", "p", "c", "s", "u")  # type: ignore[call-arg]

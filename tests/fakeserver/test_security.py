@@ -11,6 +11,7 @@ import base64
 import http.client
 import json
 import ssl
+from collections.abc import Callable
 from dataclasses import replace
 
 import httpx
@@ -288,7 +289,7 @@ def _tampered(server: FakeServer) -> str:
     return f"{head}.{flipped}.{signature}"
 
 
-BAD_JWTS = {
+BAD_JWTS: dict[str, Callable[[FakeServer], str]] = {
     "expired": lambda s: s.issue_token("admin", expires_in=-3600),
     "not_yet_valid": lambda s: s.issue_token("admin", claims={"nbf": 4_000_000_000}),
     "wrong_audience": lambda s: s.issue_token("admin", claims={"aud": "another-api"}),
@@ -356,7 +357,7 @@ def test_tokens_minted_for_unknown_users_need_roles(oidc_server: FakeServer) -> 
     with pytest.raises(ValueError, match="no user named 'ghost'"):
         oidc_server.issue_token("ghost")
     token = oidc_server.issue_token("ghost", roles={"ROLE_USER"})
-    request = Request(EnvironBuilder(headers={"Authorization": f"Bearer {token}"}).get_environ())
+    request = Request(EnvironBuilder(headers=[("Authorization", f"Bearer {token}")]).get_environ())
     # in-process the issuer expected is the bound one, whatever the request's host
     assert authenticate(request, oidc_server.state) == Identity("ghost", frozenset({"ROLE_USER"}))
 

@@ -174,7 +174,7 @@ def test_client_authentication_twice_or_malformed(server: FakeServer, http: http
     assert_oauth_error(both, 400, "invalid_request")
     other_id = http.post(
         url,
-        data={**GRANT, "client_secret": None, "client_id": "someone-else"},  # type: ignore[dict-item]
+        data={**GRANT, "client_secret": None, "client_id": "someone-else"},
         headers={"Authorization": basic(CLIENT_ID, CLIENT_SECRET)},
     )
     assert_oauth_error(other_id, 400, "invalid_request")
