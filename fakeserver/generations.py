@@ -127,7 +127,8 @@ def generation(client: str) -> Generation:
     """The generation of the atoti-client release ``client`` (e.g. ``"0.9.16"``)."""
     if client not in CLIENT_SERVER:
         raise UnknownClientError(
-            f"atoti-client {client!r} is not a known release (known: {', '.join(CLIENT_SERVER)})"
+            f"atoti-client {client!r} is not a known release (known releases are "
+            f"{', '.join(CLIENT_SERVER)})"
         )
     expected = CLIENT_SERVER[client]
     server = expected if expected is not None else _SERVER_OF_0_9_0

@@ -17,7 +17,8 @@ from ..generations import Dialect
 
 __all__ = ["DATA_TYPES", "schema_for", "sdl_for"]
 
-#: Atoti type → the ``DataType`` enum value that stands for it on the wire.
+#: Atoti type → the ``DataType`` enum value that stands for it on the wire. Observed for the
+#: scalars and the numeric arrays; the four other arrays follow the same pattern.
 DATA_TYPES: dict[str, str] = {
     "String": "STRING",
     "boolean": "BOOLEAN",
@@ -31,6 +32,10 @@ DATA_TYPES: dict[str, str] = {
     "long[]": "LONG_ARRAY",
     "float[]": "FLOAT_ARRAY",
     "double[]": "DOUBLE_ARRAY",
+    "String[]": "STRING_ARRAY",
+    "boolean[]": "BOOLEAN_ARRAY",
+    "LocalDate[]": "LOCAL_DATE_ARRAY",
+    "LocalDateTime[]": "LOCAL_DATE_TIME_ARRAY",
 }
 
 _SHARED = """
