@@ -20,7 +20,7 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
-    execute,
+    execute_sync,
     get_operation_ast,
     parse,
     validate,
@@ -123,7 +123,7 @@ def run(
     root = Root(state, dialect, check_write)
     with state.lock:
         before = (dict(state.tables), dict(state.cubes)) if writes else None
-        result = execute(
+        result = execute_sync(
             schema,
             document,
             root_value=root,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import GraphQLError, GraphQLResolveInfo
+from graphql import GraphQLError
 
 from ..errors import FakeHTTPError
 from ..generations import Dialect
@@ -53,7 +53,7 @@ class _Table:
         self.joins: list[Any] = []  # the fake's tables are never joined
         self._by_name = {c["name"]: c for c in self.columns}
 
-    def column(self, info: GraphQLResolveInfo, name: str) -> dict[str, Any] | None:
+    def column(self, info: object, name: str) -> dict[str, Any] | None:
         return self._by_name.get(name)
 
 
@@ -64,10 +64,10 @@ class _Tables:
         self._state = state
         self._dialect = dialect
 
-    def tables(self, info: GraphQLResolveInfo) -> list[_Table]:
+    def tables(self, info: object) -> list[_Table]:
         return [_Table(t, self._dialect) for t in self._state.tables.values()]
 
-    def table(self, info: GraphQLResolveInfo, name: str) -> _Table | None:
+    def table(self, info: object, name: str) -> _Table | None:
         found = self._state.tables.get(name)
         return _Table(found, self._dialect) if found is not None else None
 
@@ -80,10 +80,10 @@ class _Cube:
         described = cube.discovery(table)["measures"] if table is not None else []
         self._measures = [{"name": m["name"]} for m in described]
 
-    def measures(self, info: GraphQLResolveInfo) -> list[dict[str, Any]]:
+    def measures(self, info: object) -> list[dict[str, Any]]:
         return self._measures
 
-    def measure(self, info: GraphQLResolveInfo, name: str) -> dict[str, Any] | None:
+    def measure(self, info: object, name: str) -> dict[str, Any] | None:
         return next((m for m in self._measures if m["name"] == name), None)
 
 
@@ -92,10 +92,10 @@ class _DataModel(_Tables):
         super().__init__(state, dialect)
         self.database = _Tables(state, dialect) if dialect.database else None
 
-    def cubes(self, info: GraphQLResolveInfo) -> list[_Cube]:
+    def cubes(self, info: object) -> list[_Cube]:
         return [_Cube(name, self._state) for name in self._state.cubes]
 
-    def cube(self, info: GraphQLResolveInfo, name: str) -> _Cube | None:
+    def cube(self, info: object, name: str) -> _Cube | None:
         return _Cube(name, self._state) if name in self._state.cubes else None
 
 
@@ -117,14 +117,14 @@ class Root:
     dialect: Dialect
     check_write: WriteCheck
 
-    def dataModel(self, info: GraphQLResolveInfo, **transaction: Any) -> _DataModel:
+    def dataModel(self, info: object, **transaction: Any) -> _DataModel:
         # The transaction argument names a pending data-model transaction; the fake has
         # none, so every read sees the committed model (what a null id means).
         return _DataModel(self.state, self.dialect)
 
     # -- writes ------------------------------------------------------------------------
 
-    def createTable(self, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:
+    def createTable(self, info: object, input: dict[str, Any]) -> dict[str, Any]:
         if "tableIdentifier" in input:  # dialects up to 6.1.6
             name = input["tableIdentifier"]["tableName"]
             columns = input["dataTypes"]
@@ -133,18 +133,16 @@ class Root:
             name, columns, defaults = input["tableName"], input["columns"], {}
         return self._write(lambda: self._create(name, columns, input.get("primaryIndex"), defaults))
 
-    def createInMemoryTable(
-        self, info: GraphQLResolveInfo, input: dict[str, Any]
-    ) -> dict[str, Any]:
+    def createInMemoryTable(self, info: object, input: dict[str, Any]) -> dict[str, Any]:
         name, columns = input["tableName"], input["columns"]
         return self._write(lambda: self._create(name, columns, input.get("primaryIndex"), {}))
 
-    def deleteTable(self, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:
+    def deleteTable(self, info: object, input: dict[str, Any]) -> dict[str, Any]:
         identifier = input.get("tableIdentifier")  # dialects up to 6.1.6
         name = identifier["tableName"] if identifier is not None else input["tableName"]
         return self._write(lambda: self._drop(name))
 
-    def createCube(self, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:
+    def createCube(self, info: object, input: dict[str, Any]) -> dict[str, Any]:
         name, table = input["cubeName"], input["factTableName"]
         return self._write(lambda: self._cube(name, table))
 

@@ -232,7 +232,7 @@ def sdl_for(dialect: Dialect) -> str:
     shared = _SHARED % {"data_types": " ".join(dict.fromkeys(DATA_TYPES.values()))}
     if dialect.database:
         tables = "database: Database!"
-        database = "type Database {%s}\n" % _TABLES
+        database = f"type Database {{{_TABLES}}}\n"
     else:
         tables, database = _TABLES, ""
     query = _QUERY % {
@@ -244,7 +244,7 @@ def sdl_for(dialect: Dialect) -> str:
     return shared + query + _MUTATIONS[dialect.mutations] + cubes
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def schema_for(dialect: Dialect) -> GraphQLSchema:
     """Built once per dialect and process (building takes a few milliseconds)."""
     return build_schema(sdl_for(dialect))

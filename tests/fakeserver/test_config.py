@@ -204,7 +204,7 @@ def test_for_client_emulates_the_releases_server() -> None:
 
 def test_pivot_ids_default_to_nine_and_are_checked() -> None:
     assert ServerConfig().pivot_ids == ("9",)
-    assert ServerConfig(pivot_ids=["9", "10"]).pivot_ids == ("9", "10")
+    assert ServerConfig(pivot_ids=["9", "10"]).pivot_ids == ("9", "10")  # type: ignore[arg-type]
     assert ServerConfig(pivot_ids="10").pivot_ids == ("10",)  # type: ignore[arg-type]
     for bad in ((), ("",), ("9 10",), (9,)):
         with pytest.raises(ValueError, match="pivot_ids"):

@@ -104,7 +104,9 @@ def test_the_atoti_client_setting_fills_only_unset_versions() -> None:
     assert mixed.fields() == {"server_version": "6.1.2", "python_api_version": "6.2.2"}
     # The client setting itself: option > env > ini.
     chosen = resolve_versions(
-        {CLIENT_SETTING.option: "0.9.5"}, {CLIENT_SETTING.env: "0.9.8"}, {CLIENT_SETTING.ini: "0.9.11"}
+        {CLIENT_SETTING.option: "0.9.5"},
+        {CLIENT_SETTING.env: "0.9.8"},
+        {CLIENT_SETTING.ini: "0.9.11"},
     )
     assert chosen.python_api_version.value == "0.9.5"
     assert resolve_versions({}, {}, {CLIENT_SETTING.ini: "0.9.11"}).server_version.value == "6.1.15"

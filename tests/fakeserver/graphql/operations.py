@@ -65,7 +65,9 @@ _DEFAULTS = {"id": 0, "desk": "N/A", "qty": 0.0, "day": None}
 
 #: Reads every release from 0.9.4 on sends, wherever its dialect puts the tables.
 READS: tuple[Operation, ...] = (
-    Operation("list(session.tables)", "GetTables", "tables { name }", {"tables": [{"name": "Trades"}]}),
+    Operation(
+        "list(session.tables)", "GetTables", "tables { name }", {"tables": [{"name": "Trades"}]}
+    ),
     Operation(
         "session.tables[name]",
         "FindTable",
@@ -111,6 +113,7 @@ READS: tuple[Operation, ...] = (
     ),
 )
 
+
 #: session.tables.schema: what differs is only how a default value is written.
 def schema_read(typed_defaults: bool) -> Operation:
     def default(column: str) -> Any:
@@ -129,7 +132,12 @@ def schema_read(typed_defaults: bool) -> Operation:
         "mappingItems { source { name } target { name } } } }",
         {
             "tables": [
-                {"name": "Trades", "primaryIndex": [{"name": "id"}], "columns": columns, "joins": []}
+                {
+                    "name": "Trades",
+                    "primaryIndex": [{"name": "id"}],
+                    "columns": columns,
+                    "joins": [],
+                }
             ]
         },
     )
@@ -256,7 +264,7 @@ CREATE_CUBE = Operation(
         }
     },
     mutation=True,
-            input_type="CreateCubeInput",
+    input_type="CreateCubeInput",
 )
 
 OPERATIONS = {"reads": READS, "measures": MEASURES, "writes": WRITES, "cube": CREATE_CUBE}

@@ -34,7 +34,11 @@ def refused() -> None:
 
 
 def answer(
-    target: ServerState, dialect: Dialect, document: str, variables: Any = None, check: Any = allowed
+    target: ServerState,
+    dialect: Dialect,
+    document: str,
+    variables: Any = None,
+    check: Any = allowed,
 ) -> dict[str, Any]:
     body = {"query": document, "variables": variables, "operationName": None}
     return run(body, target, dialect, check)
@@ -131,9 +135,9 @@ def test_a_refused_write_changes_nothing(dialect: Dialect) -> None:
 def test_a_write_of_another_dialect_is_a_validation_error(dialect: Dialect) -> None:
     others = [WRITES[m][0] for m in WRITES if m != dialect.mutations]
     for create in others:
-        if dialect.mutations == "in-memory" and create.input_type == "CreateTableInput":
-            if "tableName" in create.variables["input"]:
-                continue  # 6.1.11 still takes 6.1.8's createTable
+        named = "tableName" in create.variables["input"]
+        if dialect.mutations == "in-memory" and named:
+            continue  # 6.1.11 still takes 6.1.8's createTable
         result = mutate(state(), dialect, create)
         assert result.get("errors"), (dialect.name, create.action)
         assert result.get("data") is None
@@ -249,7 +253,9 @@ def test_the_document_size_is_bounded() -> None:
 
 
 def test_the_depth_is_bounded_fragments_included() -> None:
-    document = "{ dataModel { tables { ...c } } } fragment c on Table { columns { table { name } } }"
+    document = (
+        "{ dataModel { tables { ...c } } } fragment c on Table { columns { table { name } } }"
+    )
     ok = run({"query": document}, limited(max_graphql_depth=5), DIALECTS[0], allowed)
     assert "errors" not in ok
     deep = run({"query": document}, limited(max_graphql_depth=4), DIALECTS[0], allowed)
@@ -271,6 +277,8 @@ def test_the_fields_are_bounded_aliases_and_fragments_expanded() -> None:
 
 
 def test_cyclic_fragments_are_a_validation_error_not_a_hang() -> None:
-    document = "{ dataModel { ...a } } fragment a on DataModel { ...b } fragment b on DataModel { ...a }"
+    document = (
+        "{ dataModel { ...a } } fragment a on DataModel { ...b } fragment b on DataModel { ...a }"
+    )
     result = run({"query": document}, state(), DIALECTS[0], allowed)
     assert "Cannot spread fragment" in result["errors"][0]["message"]

@@ -12,7 +12,9 @@ from fakeserver.graphql import DATA_TYPES, run
 from fakeserver.state import ServerState
 
 EVERY_TYPE = TableSpec("Every", {f"c{i}": t for i, t in enumerate(DATA_TYPES)}, keys=("c2",))
-SCHEMA = "{ dataModel { database { table(name: \"Every\") { columns { name dataType defaultValue } } } } }"
+SCHEMA = (
+    '{ dataModel { database { table(name: "Every") { columns { name dataType defaultValue } } } } }'
+)
 
 
 def columns(server_version: str) -> list[dict[str, Any]]:
@@ -37,7 +39,14 @@ def test_a_table_created_over_graphql_has_the_atoti_type(atoti_type: str) -> Non
     document = (
         "mutation($i: CreateInMemoryTableInput!) { createInMemoryTable(input: $i) { __typename } }"
     )
-    variables = {"i": {"tableName": "T", "columns": [{"columnName": "c", "dataType": DATA_TYPES[atoti_type]}]}}
-    result = run({"query": document, "variables": variables}, target, dialect_for("6.1.23"), lambda: None)
+    variables = {
+        "i": {
+            "tableName": "T",
+            "columns": [{"columnName": "c", "dataType": DATA_TYPES[atoti_type]}],
+        }
+    }
+    result = run(
+        {"query": document, "variables": variables}, target, dialect_for("6.1.23"), lambda: None
+    )
     assert "errors" not in result
     assert target.tables["T"].column("c").type == atoti_type

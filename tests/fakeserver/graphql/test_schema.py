@@ -1,4 +1,4 @@
-"""The SDL of each dialect (``fakeserver.graphql.schema``): it builds, and says what was observed."""
+"""The SDL of each dialect (``fakeserver.graphql.schema``): it builds, with what was observed."""
 
 from __future__ import annotations
 

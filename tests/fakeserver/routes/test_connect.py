@@ -71,6 +71,10 @@ def test_versions_lists_the_configured_pivot_ids() -> None:
     with FakeServer(ServerConfig(pivot_ids=("9", "10"))) as server:
         listed = httpx.get(server.url + "/versions/rest").json()["apis"]["activeviam/pivot"]
         assert listed["versions"] == [
-            {"id": i, "restPath": f"/activeviam/pivot/rest/v{i}", "wsPath": f"/activeviam/pivot/ws/v{i}"}
+            {
+                "id": i,
+                "restPath": f"/activeviam/pivot/rest/v{i}",
+                "wsPath": f"/activeviam/pivot/ws/v{i}",
+            }
             for i in ("9", "10")
         ]

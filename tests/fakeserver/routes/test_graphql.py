@@ -7,6 +7,8 @@ as GraphQL errors that name the rule, with the data unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
 
@@ -17,14 +19,12 @@ from ..graphql.operations import TRADES, TRADES_CUBE
 from ..wire import ADMIN, PLAIN, assert_error, basic
 
 TABLES = "{ dataModel { database { tables { name } } } }"
-CREATE = (
-    "mutation($i: CreateInMemoryTableInput!) { createInMemoryTable(input: $i) { __typename } }"
-)
+CREATE = "mutation($i: CreateInMemoryTableInput!) { createInMemoryTable(input: $i) { __typename } }"
 NEW = {"i": {"tableName": "New", "columns": [{"columnName": "k", "dataType": "INT"}]}}
 
 
 @pytest.fixture
-def target() -> FakeServer:
+def target() -> Iterator[FakeServer]:
     config = ServerConfig.for_client(
         "0.9.16", security=SECURITY, tables=(TRADES,), cubes=(TRADES_CUBE,)
     )
@@ -40,7 +40,9 @@ def test_a_reader_reads(target: FakeServer) -> None:
     response = post(target, {"query": TABLES}, **PLAIN)
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
-    assert response.json() == {"data": {"dataModel": {"database": {"tables": [{"name": "Trades"}]}}}}
+    assert response.json() == {
+        "data": {"dataModel": {"database": {"tables": [{"name": "Trades"}]}}}
+    }
 
 
 def test_the_graphql_media_type_when_asked(target: FakeServer) -> None:
@@ -73,7 +75,9 @@ def test_a_reader_may_not_write_and_nothing_changes(target: FakeServer) -> None:
 
 def test_an_admin_writes(target: FakeServer) -> None:
     response = post(target, {"query": CREATE, "variables": NEW}, **ADMIN)
-    assert response.json() == {"data": {"createInMemoryTable": {"__typename": "CreateInMemoryTableOutput"}}}
+    assert response.json() == {
+        "data": {"createInMemoryTable": {"__typename": "CreateInMemoryTableOutput"}}
+    }
     assert sorted(target.state.tables) == ["New", "Trades"]
 
 
