@@ -148,19 +148,26 @@ type Mutation {
 }
 """
 
-_NAMED_INPUTS = """
-input CreateTableInput {
+#: A table named by ``tableName``: the input of 6.1.8's ``createTable`` and, field for
+#: field, of 6.1.11's ``createInMemoryTable``.
+_NAMED_TABLE = """
+input %s {
   tableName: String!
   columns: [ColumnDataTypeInput!]!
   primaryIndex: [String!]
   dataModelTransactionId: ID
 }
+"""
 
+_NAMED_INPUTS = (
+    _NAMED_TABLE % "CreateTableInput"
+    + """
 input DeleteTableInput {
   tableName: String!
   dataModelTransactionId: ID
 }
 """
+)
 
 _NAMED_MUTATIONS = (
     _NAMED_INPUTS
@@ -174,14 +181,8 @@ type Mutation {
 
 _IN_MEMORY_MUTATIONS = (
     _NAMED_INPUTS
+    + _NAMED_TABLE % "CreateInMemoryTableInput"
     + """
-input CreateInMemoryTableInput {
-  tableName: String!
-  columns: [ColumnDataTypeInput!]!
-  primaryIndex: [String!]
-  dataModelTransactionId: ID
-}
-
 type CreateInMemoryTableOutput {
   table: Table!
 }
