@@ -17,10 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from .generations import generation
 from .host import HostKind
 from .limits import Limits
 from .model import ATOTI_TYPES, SCALAR_TYPES, DataError, NameKind, Table, check_name
-from .protocol import CLOUD_SCHEMES, DEFAULT_PYTHON_API_VERSION, DEFAULT_SERVER_VERSION
+from .protocol import (
+    CLOUD_SCHEMES,
+    DEFAULT_PIVOT_IDS,
+    DEFAULT_PYTHON_API_VERSION,
+    DEFAULT_SERVER_VERSION,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -359,9 +365,17 @@ class ServerConfig:
     max_body_size: int = 10 * 1024 * 1024
     limits: Limits = field(default_factory=Limits)
     faults: tuple[Fault, ...] = ()
+    #: The ``activeviam/pivot`` version ids ``versions/rest`` lists; only ``9`` is served.
+    pivot_ids: tuple[str, ...] = DEFAULT_PIVOT_IDS
 
     def __post_init__(self) -> None:
         _check_version("server_version", self.server_version)
+        pivot_ids = (self.pivot_ids,) if isinstance(self.pivot_ids, str) else tuple(self.pivot_ids)
+        if not pivot_ids or not all(
+            isinstance(i, str) and re.fullmatch(r"[0-9A-Za-z._-]{1,20}", i) for i in pivot_ids
+        ):
+            raise _fail("pivot_ids", "must be one or more version ids such as '9'")
+        object.__setattr__(self, "pivot_ids", pivot_ids)
         _check_version("python_api_version", self.python_api_version)
         if not isinstance(self.exposed, bool):
             raise _fail("exposed", f"{self.exposed!r} is not a boolean")
@@ -429,6 +443,21 @@ class ServerConfig:
         except TypeError as error:
             raise ValueError(str(error)) from None
 
+    @classmethod
+    def for_client(cls, client: str, **fields: Any) -> ServerConfig:
+        """A target that atoti-client release ``client`` calls compatible (SPEC §4.6).
+
+        Its server version is the one that release expects and its Python API version the
+        release's own; ``fields`` set the rest. An unknown release is a ``ValueError``
+        listing the known ones.
+        """
+        found = generation(client)
+        versions = {
+            "server_version": found.server_version,
+            "python_api_version": found.python_api_version,
+        }
+        return cls(**{**versions, **fields})
+
     # -- loading -------------------------------------------------------------------------
 
     @classmethod
@@ -455,6 +484,8 @@ class ServerConfig:
             fields["faults"] = tuple(_fault_from(f) for f in _list("faults", fields["faults"]))
         if "file_roots" in fields:
             fields["file_roots"] = tuple(_list("file_roots", fields["file_roots"]))
+        if "pivot_ids" in fields:
+            fields["pivot_ids"] = tuple(_list("pivot_ids", fields["pivot_ids"]))
         return cls(**fields)
 
     @classmethod
@@ -497,6 +528,7 @@ class ServerConfig:
             table["keys"] = list(table["keys"])
             table["rows"] = [list(r) for r in table["rows"]]
         data["file_roots"] = list(self.file_roots)
+        data["pivot_ids"] = list(self.pivot_ids)
         return data
 
 

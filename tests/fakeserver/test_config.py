@@ -278,3 +278,26 @@ algorithm = "RS256"
     path.write_text("[security.oidc]\nlifetime = 60\n")
     with pytest.raises(ValueError, match=r"security.oidc.lifetime: unknown field"):
         ServerConfig.from_toml(path)
+
+
+def test_for_client_emulates_the_releases_server() -> None:
+    config = ServerConfig.for_client("0.9.16", exposed=False)
+    assert (config.server_version, config.python_api_version) == ("6.1.23", "0.9.16")
+    assert config.exposed is False
+    assert ServerConfig.for_client("0.9.2") == ServerConfig()
+    assert ServerConfig.for_client("6.2.2", server_version="6.2.2-SNAPSHOT").server_version == (
+        "6.2.2-SNAPSHOT"
+    )
+    with pytest.raises(ValueError, match=r"'1\.0' is not a known release \(known releases"):
+        ServerConfig.for_client("1.0")
+
+
+def test_pivot_ids_default_to_nine_and_are_checked() -> None:
+    assert ServerConfig().pivot_ids == ("9",)
+    assert ServerConfig(pivot_ids=["9", "10"]).pivot_ids == ("9", "10")  # type: ignore[arg-type]
+    assert ServerConfig(pivot_ids="10").pivot_ids == ("10",)  # type: ignore[arg-type]
+    for bad in ((), ("",), ("9 10",), (9,)):
+        with pytest.raises(ValueError, match="pivot_ids"):
+            ServerConfig(pivot_ids=bad)  # type: ignore[arg-type]
+    round_trip = ServerConfig(pivot_ids=("9", "9zz1"))
+    assert ServerConfig.from_mapping(round_trip.to_mapping()) == round_trip

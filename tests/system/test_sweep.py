@@ -131,13 +131,16 @@ READ_CASES = {
     ("database_discovery", "GET"),
     ("cube_discovery_view", "GET"),
     ("mdx_query", "POST"),
+    ("database_api_query", "POST"),
+    ("database_api_discovery", "GET"),
+    ("graphql", "POST"),
 }
 
 
 def test_the_sweep_covers_the_live_extension() -> None:
     assert {(r.endpoint, m) for r, m in ADMIN_CASES} == LIVE_EXTENSION_CASES
     assert {(r.endpoint, m) for r, m in CASES if r.access is Access.READ} == READ_CASES
-    assert len(CASES) == len(LIVE_EXTENSION_CASES) + len(READ_CASES) == 17
+    assert len(CASES) == len(LIVE_EXTENSION_CASES) + len(READ_CASES) == 20
 
 
 #: Public: the versions listing, and the OAuth 2 issuer, which authenticates its clients

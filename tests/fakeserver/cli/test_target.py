@@ -111,3 +111,19 @@ def test_bad_oidc_flags_are_one_line(
     args: list[str], fragment: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert_one_line_error(in_process(["serve", "--port", "0", *args], capsys), fragment)
+
+
+def test_atoti_client_sets_both_versions_and_explicit_flags_win() -> None:
+    parser = argparse.ArgumentParser()
+    target.add_arguments(parser)
+    config = target.build_config(parser.parse_args(["--atoti-client", "0.9.16"]))
+    assert (config.server_version, config.python_api_version) == ("6.1.23", "0.9.16")
+    both = ["--atoti-client", "0.9.16", "--server-version", "6.1.2"]
+    config = target.build_config(parser.parse_args(both))
+    assert (config.server_version, config.python_api_version) == ("6.1.2", "0.9.16")
+
+
+def test_an_unknown_atoti_client_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert_one_line_error(
+        in_process(["serve", "--atoti-client", "0.8.0"], capsys), "known releases are 0.9.0"
+    )
