@@ -58,8 +58,15 @@ class Limits:
     # -- GraphQL ---------------------------------------------------------------------------
     #: Characters of one GraphQL document (400 beyond).
     max_graphql_chars: int = 64 * 1024
-    #: Selection depth of one GraphQL operation.
+    #: Selection depth of one GraphQL operation, fragments expanded (400-class GraphQL error).
     max_graphql_depth: int = 16
+    #: Fields (aliases and ``__typename`` included) one GraphQL request selects, fragments
+    #: expanded (GraphQL error beyond).
+    max_graphql_fields: int = 2_000
+
+    # -- the OAuth 2 issuer (SecurityConfig.oidc) ------------------------------------------
+    #: Bytes of one token request's form (413 beyond): a password grant needs a few hundred.
+    max_token_request_bytes: int = 16 * 1024
 
     def __post_init__(self) -> None:
         for spec in dataclasses.fields(self):

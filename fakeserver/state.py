@@ -19,6 +19,7 @@ from typing import Any
 
 from .config import ServerConfig, User
 from .model import Cube, DataError, Table
+from .oidc import Issuer
 
 __all__ = ["REDACTED", "Account", "ServerState"]
 
@@ -46,6 +47,9 @@ class ServerState:
         self.tokens: dict[str, str] = {}
         self.tables: dict[str, Table] = {}
         self.cubes: dict[str, Cube] = {}
+        #: The target's own OAuth 2 issuer (``SecurityConfig.oidc``); its keys outlive reset().
+        oidc = config.security.oidc if config.security is not None else None
+        self.issuer: Issuer | None = Issuer(oidc) if oidc is not None else None
         #: The in-memory object store behind s3://, gs:// and az:// loads (read-only).
         self.cloud_files: Mapping[str, str] = MappingProxyType(dict(config.cloud_files))
         # Built once (faker rows can take a while); each reset hands out copies.
@@ -62,6 +66,36 @@ class ServerState:
             self.tokens = dict(security.tokens) if security else {}
             self.tables = {name: table.copy() for name, table in self._baseline.items()}
             self.cubes = {c.name: Cube(c.name, c.table) for c in self.config.cubes}
+
+    # -- the data model's tables (REST and GraphQL writes share these rules) ---------------
+
+    def add_table(self, table: Table) -> Table:
+        """Add a new table; a 409 when the name is taken."""
+        with self.lock:
+            if table.name in self.tables:
+                raise DataError(f"a table named {table.name!r} already exists", status=409)
+            self.tables[table.name] = table
+            return table
+
+    def drop_table(self, name: str) -> None:
+        """Drop a table: a 404 when there is none, a 409 while a cube is built on it."""
+        with self.lock:
+            if name not in self.tables:
+                raise DataError(f"no table named {name!r}", status=404)
+            users = sorted(c.name for c in self.cubes.values() if c.table == name)
+            if users:
+                raise DataError(f"table {name!r} is the base table of cube {users[0]!r}", 409)
+            del self.tables[name]
+
+    def add_cube(self, name: str, table: str) -> Cube:
+        """Build a cube on a table: a 404 without the table, a 409 when the name is taken."""
+        with self.lock:
+            if table not in self.tables:
+                raise DataError(f"no table named {table!r}", status=404)
+            if name in self.cubes:
+                raise DataError(f"a cube named {name!r} already exists", status=409)
+            cube = self.cubes[name] = Cube(name, table)
+            return cube
 
     # -- security management (SPEC §4.5) ---------------------------------------------------
 

@@ -75,7 +75,7 @@ class Route:
         object.__setattr__(self, "atoti", self.path.startswith(ATOTI_PATH + "/"))
 
 
-def json_response(data: Any, status: int = 200) -> Response:
+def json_response(data: Any, status: int = 200, media_type: str = JSON_CONTENT_TYPE) -> Response:
     """``data`` as a JSON answer: strict JSON, whatever a table or an aggregate holds.
 
     Double columns may hold NaN and infinities (as Atoti's do), and a SUM may overflow;
@@ -88,7 +88,7 @@ def json_response(data: Any, status: int = 200) -> Response:
     except ValueError:  # rare: only answers holding a non-finite double pay for the walk
         text = json.dumps(_finite(data), default=str, allow_nan=False)
     response = Response(text, status=status)
-    response.headers["Content-Type"] = JSON_CONTENT_TYPE
+    response.headers["Content-Type"] = media_type
     return response
 
 

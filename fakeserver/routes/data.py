@@ -17,7 +17,6 @@ from werkzeug.wrappers import Request, Response
 from ..errors import FakeHTTPError
 from ..model import (
     CsvOptions,
-    Cube,
     Table,
     check_name,
     csv_rows,
@@ -110,20 +109,12 @@ def create_table(ctx: Context) -> Response:
     table = _new_table(
         body.get("name"), body.get("columns"), body.get("keys"), body.get("defaultValues")
     )
-    with ctx.state.lock:
-        if table.name in ctx.state.tables:
-            raise FakeHTTPError(409, f"a table named {table.name!r} already exists")
-        ctx.state.tables[table.name] = table
+    ctx.state.add_table(table)
     return json_response(table.schema(), status=201)
 
 
 def drop_table(ctx: Context, name: str) -> Response:
-    with ctx.state.lock:
-        _table(ctx, name)
-        users = sorted(c.name for c in ctx.state.cubes.values() if c.table == name)
-        if users:
-            raise FakeHTTPError(409, f"table {name!r} is the base table of cube {users[0]!r}")
-        del ctx.state.tables[name]
+    ctx.state.drop_table(name)
     return Response(status=204)
 
 
@@ -216,8 +207,5 @@ def create_cube(ctx: Context) -> Response:
         raise FakeHTTPError(400, 'the body must be {"table": ..., "name": ...}')
     name = check_name("name", body.get("name", table_name), kind="cube")
     with ctx.state.lock:
-        table = _table(ctx, table_name)
-        if name in ctx.state.cubes:
-            raise FakeHTTPError(409, f"a cube named {name!r} already exists")
-        cube = ctx.state.cubes[name] = Cube(name, table_name)
-        return json_response(cube.discovery(table), status=201)
+        cube = ctx.state.add_cube(name, table_name)
+        return json_response(cube.discovery(_table(ctx, table_name)), status=201)

@@ -13,7 +13,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fakeserver import CubeSpec, SecurityConfig, ServerConfig, TableSpec, TlsConfig, User
+from fakeserver import (
+    CubeSpec,
+    OidcConfig,
+    SecurityConfig,
+    ServerConfig,
+    TableSpec,
+    TlsConfig,
+    User,
+)
 from fakeserver.config import Fault
 from fakeserver.state import ServerState
 
@@ -199,6 +207,110 @@ def test_every_accepted_token_authenticates() -> None:
             assert response.text == "pong", token
 
 
+# -- the OAuth 2 issuer (SecurityConfig.oidc) -------------------------------------------------
+
+
+def test_oidc_defaults() -> None:
+    oidc = OidcConfig()
+    assert (oidc.path, oidc.audience, oidc.roles_claim) == ("/oidc", "fakeserver", "roles")
+    assert oidc.clients == {"fakeserver": "fakeserver-secret"}
+    assert (oidc.token_lifetime, oidc.clock_skew, oidc.algorithm) == (300, 30, "ES256")
+    assert SecurityConfig().oidc is None
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"path": "oidc"}, "oidc.path"),
+        ({"path": "/oidc/"}, "oidc.path"),
+        ({"path": "/"}, "oidc.path"),
+        ({"path": "/a b"}, "oidc.path"),
+        ({"path": "/atoti"}, "would hide"),
+        ({"path": "/activeviam/pivot/rest/v9"}, "would hide"),
+        ({"path": "/versions/rest"}, "would hide"),
+        ({"audience": " "}, "oidc.audience"),
+        ({"roles_claim": ""}, "oidc.roles_claim"),
+        ({"roles_claim": "a..b"}, "oidc.roles_claim"),
+        ({"clients": {}}, "at least one client"),
+        ({"clients": {"a b": "s"}}, "not a client id"),
+        ({"clients": {"app": ""}}, "secret of 'app'"),
+        ({"token_lifetime": 0}, "oidc.token_lifetime"),
+        ({"token_lifetime": 1.5}, "oidc.token_lifetime"),
+        ({"clock_skew": -1}, "oidc.clock_skew"),
+        ({"clock_skew": True}, "oidc.clock_skew"),
+        ({"algorithm": "HS256"}, "oidc.algorithm"),
+    ],
+)
+def test_bad_oidc_values_name_their_field(fields: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        OidcConfig(**fields)
+
+
+def test_oidc_client_secrets_stay_out_of_reprs_and_errors() -> None:
+    oidc = OidcConfig(clients={"app": "sup3r-secret"})
+    assert "sup3r-secret" not in repr(SecurityConfig(oidc=oidc))
+    with pytest.raises(ValueError) as caught:
+        OidcConfig(clients={"app": "sup3r-secret", "b\n": "sup3r-secret"})
+    assert "sup3r-secret" not in str(caught.value)
+    with pytest.raises(ValueError, match=r"security.oidc"):
+        SecurityConfig(oidc={"path": "/oidc"})  # type: ignore[arg-type]
+
+
+def test_oidc_from_toml_and_back(tmp_path: Path) -> None:
+    path = tmp_path / "issuer.toml"
+    path.write_text(
+        """
+[security]
+users = [{ name = "admin", password = "pw", roles = ["ROLE_USER", "ROLE_ADMIN"] }]
+
+[security.oidc]
+path = "/realms/test"
+audience = "atoti"
+roles_claim = "realm_access.roles"
+clients = { my-app = "s3cret" }
+token_lifetime = 60
+algorithm = "RS256"
+"""
+    )
+    config = ServerConfig.from_toml(path)
+    assert config.security is not None
+    assert config.security.oidc == OidcConfig(
+        path="/realms/test",
+        audience="atoti",
+        roles_claim="realm_access.roles",
+        clients={"my-app": "s3cret"},
+        token_lifetime=60,
+        algorithm="RS256",
+    )
+    assert ServerConfig.from_mapping(config.to_mapping()) == config
+    path.write_text("[security.oidc]\nlifetime = 60\n")
+    with pytest.raises(ValueError, match=r"security.oidc.lifetime: unknown field"):
+        ServerConfig.from_toml(path)
+
+
+def test_for_client_emulates_the_releases_server() -> None:
+    config = ServerConfig.for_client("0.9.16", exposed=False)
+    assert (config.server_version, config.python_api_version) == ("6.1.23", "0.9.16")
+    assert config.exposed is False
+    assert ServerConfig.for_client("0.9.2") == ServerConfig()
+    assert ServerConfig.for_client("6.2.2", server_version="6.2.2-SNAPSHOT").server_version == (
+        "6.2.2-SNAPSHOT"
+    )
+    with pytest.raises(ValueError, match=r"'1\.0' is not a known release \(known releases"):
+        ServerConfig.for_client("1.0")
+
+
+def test_pivot_ids_default_to_nine_and_are_checked() -> None:
+    assert ServerConfig().pivot_ids == ("9",)
+    assert ServerConfig(pivot_ids=["9", "10"]).pivot_ids == ("9", "10")  # type: ignore[arg-type]
+    assert ServerConfig(pivot_ids="10").pivot_ids == ("10",)  # type: ignore[arg-type]
+    for bad in ((), ("",), ("9 10",), (9,)):
+        with pytest.raises(ValueError, match="pivot_ids"):
+            ServerConfig(pivot_ids=bad)  # type: ignore[arg-type]
+    round_trip = ServerConfig(pivot_ids=("9", "9zz1"))
+    assert ServerConfig.from_mapping(round_trip.to_mapping()) == round_trip
+
+
 # -- rows as objects (issue 13) ------------------------------------------------------------------
 
 PEOPLE = {"name": "String", "city": "String", "age": "int"}
@@ -264,6 +376,11 @@ VALIDATED: dict[str, Callable[[str], object]] = {
     "fault kind": lambda v: Fault(v),  # type: ignore[arg-type]
     "tls mode": lambda v: TlsConfig(v),  # type: ignore[arg-type]
     "host": lambda v: ServerConfig(host=v),  # type: ignore[arg-type]
+    "pivot id": lambda v: ServerConfig(pivot_ids=(v,)),
+    "issuer path": lambda v: OidcConfig(path=v),
+    "roles claim": lambda v: OidcConfig(roles_claim=v),
+    "client id": lambda v: OidcConfig(clients={v: "secret"}),
+    "algorithm": lambda v: OidcConfig(algorithm=v),  # type: ignore[arg-type]
 }
 #: A value each validator accepts.
 GOOD = {
@@ -283,6 +400,11 @@ GOOD = {
     "fault kind": "drop",
     "tls mode": "optional",
     "host": "local",
+    "pivot id": "9",
+    "issuer path": "/oidc",
+    "roles claim": "realm_access.roles",
+    "client id": "my-client",
+    "algorithm": "ES256",
 }
 
 

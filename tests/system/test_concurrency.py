@@ -13,7 +13,7 @@ import pytest
 
 from fakeserver import FakeServer, ServerConfig, TableSpec
 from fakeserver.model import conditions
-from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
+from fakeserver.protocol import ATOTI_PATH, GRAPHQL_PATH, PIVOT_PATH
 
 from ..conftest import SECURITY
 from ..datasets import raw
@@ -255,6 +255,9 @@ def test_a_heavy_query_stalls_no_other_client(
             assert other.get(PIVOT_PATH + "/ping", auth=("user", "wrong")).status_code == 401
             assert other.get(PIVOT_PATH + "/database/discovery", auth=user).is_success
             assert other.get(PIVOT_PATH + "/cube/discovery", auth=user).is_success
+            graphql = {"query": "{ dataModel { tables { name } } }"}
+            tables = other.post(GRAPHQL_PATH, json=graphql, auth=user)
+            assert tables.json() == {"data": {"dataModel": {"tables": [{"name": "events"}]}}}
             assert other.post(
                 PIVOT_PATH + "/database/data/tables/events", json={}, auth=user
             ).json()["rows"] == [[i, 0, 0] for i in range(10)]

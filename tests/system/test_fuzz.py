@@ -20,7 +20,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Response
 
 from fakeserver import FakeServer
-from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
+from fakeserver.protocol import ATOTI_PATH, DATABASE_PATH, GRAPHQL_PATH, PIVOT_PATH
 from fakeserver.routes import ROUTES
 
 from ..datasets import BASE
@@ -232,6 +232,8 @@ JSON_ROUTES = [
     ("POST", ATOTI_PATH + "/cubes"),
     ("PUT", ATOTI_PATH + "/security/basic/credentials"),
     ("PUT", ATOTI_PATH + "/security/individual-roles"),
+    ("POST", GRAPHQL_PATH),
+    ("POST", DATABASE_PATH + "/data/tables/trades"),
 ]
 
 

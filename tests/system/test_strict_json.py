@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from fakeserver import CubeSpec, FakeServer, ServerConfig, TableSpec
-from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
+from fakeserver.protocol import ATOTI_PATH, GRAPHQL_PATH, GRAPHQL_RESPONSE_TYPE, PIVOT_PATH
 
 from ..conftest import SECURITY
 
@@ -124,3 +124,16 @@ def test_every_read_route_answers_strict_json(http: httpx.Client) -> None:
             answer(response)
     answer(http.get(ATOTI_PATH + "/tables"))
     answer(http.get(ATOTI_PATH + "/session"))
+
+
+def test_graphql_answers_are_strict_json_too(http: httpx.Client) -> None:
+    # Its own media type, the same one JSON-answer helper: a NaN default is "NaN" here too.
+    query = '{ dataModel { table(name: "odd") { columns { name defaultValue } } } }'
+    response = http.post(
+        GRAPHQL_PATH, json={"query": query}, headers={"Accept": GRAPHQL_RESPONSE_TYPE}
+    )
+    assert response.headers["content-type"] == GRAPHQL_RESPONSE_TYPE
+    columns = strict(response.text)["data"]["dataModel"]["table"]["columns"]
+    # This server's dialect types its defaults ({"data_type", "value"}).
+    defaults = {c["name"]: c["defaultValue"]["value"] for c in columns}
+    assert defaults == {"id": 0, "x": "NaN", "f": 0.0}
