@@ -34,8 +34,8 @@ FAILURE = "FAILURE"
 
 #: The authentication modes the matrix covers, each with its transport (SPEC §5; see
 #: :mod:`.catalog`). Here, with the tier names, so that naming them loads nothing.
-AuthMode = Literal["basic", "bearer", "certificate"]
-AUTH_MODES: tuple[AuthMode, ...] = ("basic", "bearer", "certificate")
+AuthMode = Literal["basic", "bearer", "certificate", "oauth2"]
+AUTH_MODES: tuple[AuthMode, ...] = ("basic", "bearer", "certificate", "oauth2")
 
 #: SPEC §3.1 as data: (tier, conditions that must be met), first match wins.
 TIER_RULES: tuple[tuple[str, frozenset[str]], ...] = (
