@@ -669,7 +669,18 @@ def suite_env(pycache: Path) -> dict[str, str]:
 def run_suite(
     directory: Path, extra: Sequence[str], size: int, env: dict[str, str] | None = None
 ) -> SuiteRun:
-    command = [sys.executable, "-m", "pytest", "-q", *extra, "test_matrix_downstream.py"]
+    # A basetemp of its own: pytest would otherwise also tidy the machine's shared
+    # /tmp/pytest-of-<user>, other projects' leftovers included, inside the timed run.
+    basetemp = directory.parent / "basetemp"
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        f"--basetemp={basetemp}",
+        *extra,
+        "test_matrix_downstream.py",
+    ]
     started = time.perf_counter()
     result = subprocess.run(
         command, cwd=directory, capture_output=True, text=True, check=False, env=env
