@@ -39,6 +39,7 @@ import logging
 import os
 import platform
 import re
+import resource
 import signal
 import ssl
 import statistics
@@ -645,10 +646,13 @@ _DURATION = re.compile(r" in ([\d.]+)s\b")
 
 @dataclass
 class SuiteRun:
-    """One run of the suite: pytest's own duration (its "in N s") and the process's wall time."""
+    """One run of the suite: pytest's own duration (its "in N s"), the process's wall time,
+    and the CPU time (user + system) of the process and its xdist workers: the figure a
+    neighbour's load on a shared machine moves least."""
 
     test_time: float
     wall: float
+    cpu: float
     summary: str
     ok: bool
 
@@ -681,18 +685,21 @@ def run_suite(
         *extra,
         "test_matrix_downstream.py",
     ]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(
         command, cwd=directory, capture_output=True, text=True, check=False, env=env
     )
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     lines = [line for line in result.stdout.splitlines() if line.strip()]
     summary = lines[-1].strip("= ") if lines else f"exit {result.returncode}"
     duration = _DURATION.search(summary)
     ok = result.returncode == 0 and summary.startswith(f"{size} passed") and duration is not None
     if not ok:
         summary = f"exit {result.returncode}: {summary} {result.stderr.strip()[-200:]}"
-    return SuiteRun(float(duration.group(1)) if duration else wall, wall, summary, ok)
+    return SuiteRun(float(duration.group(1)) if duration else wall, wall, cpu, summary, ok)
 
 
 def bench_matrix(cfg: Settings, report: Report) -> None:
@@ -756,9 +763,10 @@ def bench_matrix(cfg: Settings, report: Report) -> None:
     for mode, mode_runs in runs.items():
         walls = ", ".join(f"{run.wall:.2f}" for run in mode_runs)
         tests = ", ".join(f"{run.test_time:.2f}" for run in mode_runs)
+        cpus = ", ".join(f"{run.cpu:.2f}" for run in mode_runs)
         report.notes.append(
             f"(5) {mode}: test time {tests} s; wall time of the pytest process {walls} s; "
-            f"{mode_runs[-1].summary}"
+            f"CPU time of the pytest process (and workers) {cpus} s; {mode_runs[-1].summary}"
         )
     report.notes.append(
         "(5) first run, bytecode not cached yet (untimed): "
