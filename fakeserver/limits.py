@@ -22,8 +22,12 @@ class Limits:
     # -- the engine: connections and request heads -----------------------------------------
     #: Connections served at once; one more is answered 503 and closed.
     max_connections: int = 512
-    #: Seconds a client has to send a whole request head, however it trickles it.
+    #: Seconds a client has to send a whole request head, however it trickles it (the TLS
+    #: handshake of a new connection included); 408 and closed beyond.
     head_timeout: float = 10.0
+    #: Seconds a client has to send a request body once its head is in (408 beyond): a body
+    #: trickled a byte at a time must not hold a connection forever either.
+    body_timeout: float = 60.0
     #: Seconds a kept-alive connection may stay silent between requests.
     idle_timeout: float = 60.0
     #: Bytes of a request line plus its headers (431 beyond).

@@ -272,6 +272,21 @@ def test_verbose_logs_one_line_per_request(tmp_path: Path) -> None:
     assert "passwd" not in log
 
 
+def test_verbose_log_lines_cannot_be_forged(tmp_path: Path) -> None:
+    # Sent raw: an encoded newline, carriage return and escape sequence in the path.
+    target = b"/x%0A00:00:00%20GET%20/forged%20user=admin%20status=200%0D%1B[2J"
+    with serve(tmp_path, "-v") as served:
+        port = int(served.url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+            sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            while sock.recv(65536):
+                pass
+        assert served.stop() == 0
+    [line] = [line for line in served.stderr.splitlines() if "/x" in line or "forged" in line]
+    assert "GET /x\\n00:00:00 GET /forged user=admin status=200\\r\\x1b[2J user=" in line
+    assert "\x1b" not in served.stderr
+
+
 def test_port_in_use_is_one_line() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

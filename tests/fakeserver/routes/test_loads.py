@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import threading
@@ -13,7 +14,7 @@ import httpx
 import pytest
 
 import fakeserver_client as client
-from fakeserver import FakeServer, ServerConfig, model
+from fakeserver import FakeServer, Limits, ServerConfig, model
 from fakeserver.model import Table
 from fakeserver.protocol import ATOTI_PATH
 from fakeserver.routes import data as routes
@@ -474,3 +475,55 @@ def test_a_table_created_during_a_creating_load_is_a_409_and_kept(
         with server.state.lock:
             assert server.state.tables["fresh"] is created[0]
             assert len(created[0]) == 0
+
+
+# -- bounded loads (issue 13: only regular files, a size limit, no 5xx) --------------------
+
+
+def load(server: FakeServer, body: dict[str, object]) -> httpx.Response:
+    url = server.url + ATOTI_PATH + "/tables/trades/load"
+    return raw("POST", url, json=body, auth=("admin", "admin-pass"), timeout=30)
+
+
+def test_loads_over_the_limit_are_a_413_naming_it(roots: tuple[Path, Path]) -> None:
+    path = roots[0] / "ok.csv"
+    size = path.stat().st_size
+    config = BASE.replace(file_roots=(str(roots[0]),), limits=Limits(max_load_bytes=size - 1))
+    with FakeServer(config) as server:
+        for source in (str(path), "s3://bucket/more.csv"):
+            response = load(server, {"source": source})
+            assert response.status_code == 413, response.text
+            assert response.headers["content-type"] == "application/json"
+            assert (
+                f"larger than the load limit of {size - 1} bytes (limits.max_load_bytes)"
+                in (response.json()["error"])
+            )
+        assert ids(server) == [1, 2, 3]
+    config = config.replace(limits=Limits(max_load_bytes=size))
+    with FakeServer(config) as server:
+        assert load(server, {"source": str(path)}).status_code == 200
+
+
+@pytest.mark.parametrize("encoding", ["utf-8\x00", "\x00", "x" * 10_000])
+def test_a_nul_in_the_encoding_is_a_400(roots: tuple[Path, Path], encoding: str) -> None:
+    with FakeServer(BASE.replace(file_roots=(str(roots[0]),))) as server:
+        for source in (str(roots[0] / "ok.csv"), "s3://bucket/more.csv"):
+            response = load(server, {"source": source, "options": {"encoding": encoding}})
+            assert response.status_code == 400, response.text
+            assert response.json()["error"].startswith("options.encoding: unknown encoding")
+
+
+def test_a_fifo_is_refused_at_once_and_stop_leaves_no_thread(roots: tuple[Path, Path]) -> None:
+    fifo = roots[0] / "pipe.csv"
+    os.mkfifo(fifo)
+    server = FakeServer(BASE.replace(file_roots=(str(roots[0]),)))
+    server.start()
+    try:
+        response = load(server, {"source": str(fifo)})
+        assert response.status_code == 400
+        assert "not a regular file" in response.json()["error"]
+    finally:
+        server.stop()
+        with contextlib.suppress(OSError):  # before the fix: release the blocked reader
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    assert not [t for t in threading.enumerate() if t.name == "fakeserver-conn"]
