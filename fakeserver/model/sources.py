@@ -192,9 +192,7 @@ class _Walk:
 
     def _hold(self, fd: int, *, outside: bool = False) -> None:
         status = os.fstat(fd)
-        inside = (status.st_dev, status.st_ino) in self.roots or (
-            not outside and self._inside()
-        )
+        inside = (status.st_dev, status.st_ino) in self.roots or (not outside and self._inside())
         self.held.append((fd, inside))
 
     def _up(self) -> None:

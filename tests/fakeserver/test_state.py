@@ -134,3 +134,11 @@ def test_passwords_are_never_handed_back(state: ServerState) -> None:
     for password in ("admin-pass", "user-pass", "eve-secret"):
         assert password not in answers
     assert set(state.credentials().values()) == {REDACTED}
+
+
+def test_reprs_of_accounts_never_show_passwords(state: ServerState) -> None:
+    state.update_credentials({"eve": "eve-secret"})
+    shown = repr(state.accounts) + str(list(state.accounts.values()))
+    for password in ("admin-pass", "user-pass", "eve-secret"):
+        assert password not in shown
+    assert "roles=frozenset({'ROLE_USER'})" in repr(state.accounts["eve"])

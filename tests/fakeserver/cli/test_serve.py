@@ -7,13 +7,15 @@ keep a broken build from hanging the run: nothing here asserts on durations.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import ssl
+import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,6 +229,59 @@ def test_tls_writes_ca_and_client_certificates_to_cert_dir(tmp_path: Path) -> No
     summary = served.stdout
     assert ca in summary and admin["cert"] in summary and "client certificates: required" in summary
     assert (cert_dir / "ca.pem").exists(), "a --cert-dir given by the user is kept"
+
+
+def test_cert_dir_replaces_planted_links_and_never_writes_through_them(tmp_path: Path) -> None:
+    cert_dir, victims = tmp_path / "certs", tmp_path / "victims"
+    cert_dir.mkdir(mode=0o700)
+    victims.mkdir()
+    for name in ("ca.pem", "admin.pem", "admin.key"):
+        (victims / name).write_text("precious\n")
+        os.symlink(victims / name, cert_dir / name)  # planted before the server starts
+    with serve(tmp_path, "--tls", "--cert-dir", str(cert_dir)) as served:
+        admin = served.ready["client_certificates"]["admin"]
+        assert served.stop() == 0
+    for name in ("ca.pem", "admin.pem", "admin.key"):
+        assert (victims / name).read_text() == "precious\n", f"{name}'s target was overwritten"
+        assert not (cert_dir / name).is_symlink()
+    assert "PRIVATE KEY" in Path(admin["key"]).read_text()
+    assert stat.S_IMODE((cert_dir / "admin.key").stat().st_mode) == 0o600
+    assert stat.S_IMODE((cert_dir / "admin.pem").stat().st_mode) == 0o644
+    assert stat.S_IMODE((cert_dir / "ca.pem").stat().st_mode) == 0o644
+    assert not [p for p in cert_dir.iterdir() if p.name.endswith(".tmp")]
+
+
+def _group_writable(tmp_path: Path) -> str:
+    directory = tmp_path / "shared"
+    directory.mkdir()
+    os.chmod(directory, 0o775)
+    return str(directory)
+
+
+def _not_mine(tmp_path: Path) -> str:
+    """A directory owned by another user: made so when root, else the file system's root."""
+    if os.geteuid() != 0:
+        return "/"
+    directory = tmp_path / "theirs"
+    directory.mkdir()
+    os.chown(directory, 65534, 65534)
+    return str(directory)
+
+
+@pytest.mark.parametrize(
+    ("make", "fragment"),
+    [
+        (_group_writable, "other users may write in it (mode 775) and it has no sticky bit"),
+        (_not_mine, "it belongs to another user"),
+    ],
+    ids=["group_writable", "not_mine"],
+)
+def test_cert_dir_refuses_directories_others_control(
+    tmp_path: Path, make: Callable[[Path], str], fragment: str
+) -> None:
+    # The real command: were it not refused, it would serve until the timeout, not hang.
+    result = fakeserver("serve", "--tls", "--port", "0", "--cert-dir", make(tmp_path))
+    assert_one_line_error(result, "--cert-dir: refusing", fragment)
 
 
 def test_config_file_with_flags_on_top(tmp_path: Path) -> None:

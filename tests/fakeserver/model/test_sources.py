@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from fakeserver.model import DataError, read_source
-from fakeserver.model import sources as sources_module
 
 CSV = "a\n1\n"
 SECRET = "root:x:0:0:root:/root:/bin/bash\n"
@@ -243,7 +242,7 @@ def test_a_file_that_grows_while_read_is_cut_at_the_limit(
         fields[stat.ST_SIZE] = 4
         return os.stat_result(fields)
 
-    monkeypatch.setattr(sources_module.os, "fstat", stale)
+    monkeypatch.setattr(os, "fstat", stale)
     error = refusal(tmp_path / "grows.csv", tmp_path, max_bytes=1000)
     assert error.status == 413
     assert source(tmp_path / "grows.csv", tmp_path, max_bytes=20_000).count("1") == 5000
