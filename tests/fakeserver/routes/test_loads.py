@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -527,3 +530,66 @@ def test_a_fifo_is_refused_at_once_and_stop_leaves_no_thread(roots: tuple[Path, 
         with contextlib.suppress(OSError):  # before the fix: release the blocked reader
             os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
     assert not [t for t in threading.enumerate() if t.name == "fakeserver-conn"]
+
+
+#: Run in a child process (a fresh heap, tracemalloc on): the peak memory of reading
+#: ``argv[1]`` bytes of CSV, then of loading them whole through the route, per byte of file.
+_MEASURE = """
+import base64, json, os, sys, tempfile, tracemalloc
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Response
+from fakeserver import FakeServer, Limits, SecurityConfig, ServerConfig, TableSpec, User
+from fakeserver.model import read_source
+
+directory = tempfile.mkdtemp()
+path = os.path.join(directory, "big.csv")
+with open(path, "w") as file:
+    file.write("id,name,price,day\\n")
+    row = 0
+    while file.tell() < int(sys.argv[1]):
+        file.write(f"{row},name-{row % 977},{row * 1.25},2024-01-{1 + row % 28:02d}\\n")
+        row += 1
+size = os.path.getsize(path)
+server = FakeServer(ServerConfig(
+    security=SecurityConfig(users=[User("admin", "pw", roles={"ROLE_USER", "ROLE_ADMIN"})]),
+    tables=(TableSpec("t", {"id": "int", "name": "String", "price": "double", "day": "LocalDate"},
+                      keys=("id",)),),
+    file_roots=(directory,),
+    limits=Limits(max_load_bytes=size),
+))
+environ = EnvironBuilder(
+    method="POST", path="/atoti/rest/v1/tables/t/load", json={"source": path},
+    headers=[("Authorization", "Basic " + base64.b64encode(b"admin:pw").decode())],
+).get_environ()
+tracemalloc.start()
+text = read_source(path, local_host=True, file_roots=(directory,), cloud_files={}, max_bytes=size)
+read = tracemalloc.get_traced_memory()[1]
+del text
+tracemalloc.reset_peak()
+response = Response.from_app(server.wsgi_app, environ)
+assert response.status_code == 200, response.get_data()
+load = tracemalloc.get_traced_memory()[1]
+print(json.dumps({"size": size, "read": read / size, "load": load / size}))
+"""
+
+
+def _peak_per_byte(size: int) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(size)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    measured: dict[str, float] = json.loads(done.stdout)
+    return measured
+
+
+def test_a_loads_memory_is_proportional_to_its_file() -> None:
+    small, large = _peak_per_byte(250_000), _peak_per_byte(1_000_000)
+    # Reading: the file's bytes and their text, nothing more (ASCII: one byte a character).
+    assert small["read"] < 2.2 and large["read"] < 2.1, (small, large)
+    # The whole load (rows parsed, converted and stored as Python objects: ~25x here, of
+    # which ~9x stays as the table) grows with the file, not faster.
+    assert large["load"] < 40, large
+    assert large["load"] < small["load"] * 1.2, (small, large)
