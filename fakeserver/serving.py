@@ -391,7 +391,8 @@ class KeepAliveServer:
     def _serve_connection(self, raw: socket.socket, address: Any) -> None:
         # The first request's head is due head_timeout after the connection, handshake
         # included: a client that connects and says nothing is dropped then.
-        first_deadline = time.monotonic() + self.limits.head_timeout
+        opened = time.monotonic()
+        first_deadline = opened + self.limits.head_timeout
         sock: socket.socket = raw
         try:
             raw.setblocking(True)
@@ -415,7 +416,7 @@ class KeepAliveServer:
                 tls.settimeout(max(first_deadline - time.monotonic(), 0.001))
                 tls.do_handshake()
                 peer_der = tls.getpeercert(binary_form=True)
-            self._converse(sock, address, peer_der, first_deadline)
+            self._converse(sock, address, peer_der, opened)
         except (OSError, ssl.SSLError):
             pass
         finally:
@@ -426,16 +427,21 @@ class KeepAliveServer:
                 self._connections.discard(sock)
                 self._workers.discard(threading.current_thread())
 
-    def _deadline(self, protocol: _Requests, idle_until: float, answered: float) -> float:
-        """When the next read must have happened: the clock of what is being waited for."""
-        if protocol.current is None:  # between requests
-            return idle_until
-        if not protocol.headers_done:  # a head, from its first byte (or the last answer)
-            return max(protocol.began, answered) + self.limits.head_timeout
-        return max(protocol.headed, answered) + self.limits.body_timeout
+    def _deadline(self, protocol: _Requests, since: float, answered: bool) -> float:
+        """When the next read must have happened: the clock of what is being waited for.
+
+        ``since`` is when the connection opened, or when its last answer was sent.
+        """
+        limits = self.limits
+        if protocol.current is None:  # nothing of a request yet
+            return since + (limits.idle_timeout if answered else limits.head_timeout)
+        if not protocol.headers_done:  # the first head counts from the connection itself
+            start = max(protocol.began, since) if answered else since
+            return start + limits.head_timeout
+        return max(protocol.headed, since) + limits.body_timeout
 
     def _converse(
-        self, sock: socket.socket, address: Any, peer_der: bytes | None, first_deadline: float
+        self, sock: socket.socket, address: Any, peer_der: bytes | None, opened: float
     ) -> None:
         limits = self.limits
         protocol = _Requests(self.max_body_size, limits.max_header_bytes, sock)
@@ -443,8 +449,7 @@ class KeepAliveServer:
         protocol.parser = parser
         failure: tuple[int, str] | None = None
         stalled = 0
-        idle_until = first_deadline
-        answered = 0.0
+        since, answered = opened, False
         while not self._stopping:
             # Answer, in order, every request the last read completed (pipelining).
             while protocol.complete:
@@ -460,15 +465,14 @@ class KeepAliveServer:
                 sock.sendall(_response_head(status, headers, request.keep_alive) + payload)
                 if not request.keep_alive:
                     return
-                answered = time.monotonic()
-                idle_until = answered + limits.idle_timeout
+                since, answered = time.monotonic(), True
             if failure is not None:
                 status, message = failure
                 sock.settimeout(limits.idle_timeout)
                 self._send_error(sock, status, message, protocol.current)
                 _linger_close(sock)  # unread input: a plain close would reset the answer away
                 return
-            remaining = self._deadline(protocol, idle_until, answered) - time.monotonic()
+            remaining = self._deadline(protocol, since, answered) - time.monotonic()
             try:
                 if remaining <= 0:
                     raise TimeoutError

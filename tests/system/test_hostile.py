@@ -7,6 +7,7 @@ Every wait is bounded and generous; nothing asserts on how fast anything happene
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import select
@@ -96,6 +97,20 @@ def test_a_client_that_connects_and_says_nothing_is_dropped() -> None:
         with socket.create_connection(("127.0.0.1", server.port)) as sock:
             assert closed_by_server(sock) == b"", "closed without a word: nothing was asked"
         eventually(lambda: workers() == 0, "the worker of the silent client ends")
+
+
+def test_the_first_head_of_a_connection_counts_from_the_connection() -> None:
+    # Its first byte late, the rest within head_timeout of that byte but not of the
+    # connection: one deadline from the connection, so a client cannot double it.
+    with served(head_timeout=2.0) as server:
+        with socket.create_connection(("127.0.0.1", server.port)) as sock:
+            time.sleep(1.2)
+            sock.sendall(GET_PING[:1])
+            time.sleep(1.4)  # now 2.6 s after the connection, 1.4 s after the first byte
+            with contextlib.suppress(OSError):
+                sock.sendall(GET_PING[1:])
+            status, _, _ = read_response(_stream(closed_by_server(sock)))
+        assert status == 408
 
 
 def test_a_body_trickled_past_its_deadline_gets_a_408() -> None:

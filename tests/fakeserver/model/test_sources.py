@@ -315,12 +315,15 @@ def test_racing_renames_never_leak_and_never_raise_anything_but_a_4xx(tree: Path
             os.unlink(directory)
             os.rename(aside, directory)
             turn += 1
+            stop.wait(0.001)  # a while as a real directory, so that some loads succeed
 
     thread = threading.Thread(target=swapper, daemon=True)
     thread.start()
     seen: dict[object, int] = {}
     try:
-        for _ in range(2000):
+        for attempt in range(10_000):
+            if attempt >= 2000 and seen.get("ok") and len(seen) > 1:
+                break
             try:
                 text = source(directory / "passwd", tree / "root")
             except DataError as error:
@@ -332,4 +335,4 @@ def test_racing_renames_never_leak_and_never_raise_anything_but_a_4xx(tree: Path
     finally:
         stop.set()
         thread.join(30)
-    assert seen.get("ok"), seen
+    assert seen.get("ok") and len(seen) > 1, f"both outcomes were seen: {seen}"
