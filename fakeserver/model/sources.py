@@ -32,6 +32,9 @@ __all__ = ["read_source"]
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 #: Links followed in one path at most: the kernel's own limit (Linux MAXSYMLINKS).
 _MAX_LINKS = 40
+#: Directories held at once, at most: each is a descriptor, and a path the kernel would take
+#: (PATH_MAX, 4,096 bytes) has fewer.
+_MAX_DEPTH = 1024
 # O_PATH (Linux) walks directories one may search but not list, as the kernel does.
 _DIRECTORY = os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC | getattr(os, "O_PATH", os.O_RDONLY)
 _FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
@@ -191,6 +194,9 @@ class _Walk:
         self._hold(os.open("/", _DIRECTORY), outside=True)
 
     def _hold(self, fd: int, *, outside: bool = False) -> None:
+        if len(self.held) >= _MAX_DEPTH:
+            os.close(fd)
+            raise OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG))
         status = os.fstat(fd)
         inside = (status.st_dev, status.st_ino) in self.roots or (not outside and self._inside())
         self.held.append((fd, inside))

@@ -152,6 +152,19 @@ def test_link_loops_and_long_chains_are_a_400(tmp_path: Path) -> None:
     assert source(tmp_path / "c10", tmp_path) == CSV  # 35 links: within the kernel's 40
 
 
+def test_a_path_deeper_than_the_kernel_would_take_is_a_400(tmp_path: Path) -> None:
+    # 1,100 real directories: a path the kernel itself would refuse (over PATH_MAX).
+    fd = os.open(tmp_path, os.O_RDONLY)
+    for _ in range(1100):
+        os.mkdir("s", dir_fd=fd)
+        deeper = os.open("s", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = deeper
+    os.close(fd)
+    error = refusal(str(tmp_path) + "/s" * 1100 + "/data.csv", tmp_path)
+    assert error.status == 400 and "File name too long" in error.message
+
+
 # -- only regular files ----------------------------------------------------------------------
 
 
