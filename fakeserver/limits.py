@@ -53,7 +53,7 @@ class Limits:
     #: at most :data:`MDX_NESTING_CEILING`.
     max_mdx_nesting: int = 64
     #: Cells of one MDX answer (400 beyond).
-    max_mdx_cells: int = 1_000_000
+    max_mdx_cells: int = 100_000
 
     # -- GraphQL ---------------------------------------------------------------------------
     #: Characters of one GraphQL document (400 beyond).
