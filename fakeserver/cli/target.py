@@ -11,8 +11,9 @@ import dataclasses
 import re
 from typing import Any
 
-from ..config import Fault, SecurityConfig, ServerConfig, TlsConfig, User
+from ..config import Fault, OidcConfig, SecurityConfig, ServerConfig, TlsConfig, User
 from ..demo import demo_config
+from ..generations import generation
 from .usage import UsageError, blame
 
 __all__ = ["add_arguments", "build_config"]
@@ -58,6 +59,13 @@ def _token(text: str) -> tuple[str, str]:
     if not colon or not token or not user:
         raise argparse.ArgumentTypeError("expected TOKEN:USER (e.g. s3cret-token:alice)")
     return token, user
+
+
+def _client(text: str) -> tuple[str, str]:
+    client_id, colon, secret = text.partition(":")
+    if not colon or not client_id or not secret:
+        raise argparse.ArgumentTypeError("expected ID:SECRET (e.g. my-app:s3cret)")
+    return client_id, secret
 
 
 _FAULT_NUMBERS = {
@@ -106,6 +114,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a ServerConfig as TOML (or JSON if it ends in .json) instead of the demo",
     )
     target.add_argument(
+        "--atoti-client",
+        metavar="VERSION",
+        help="emulate the server this atoti-client release expects (e.g. 0.9.16): its server "
+        "and Python API versions; --server-version and --python-api-version still win",
+    )
+    target.add_argument(
         "--server-version", metavar="VERSION", help="Atoti Server version it reports"
     )
     target.add_argument(
@@ -142,6 +156,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_token,
         metavar="TOKEN:USER",
         help="a bearer token for a user (repeatable)",
+    )
+    auth.add_argument(
+        "--oidc",
+        action="store_true",
+        help="also be an OAuth 2 / OpenID Connect issuer at URL/oidc (password grant, "
+        "signed JWTs; demo client fakeserver:fakeserver-secret)",
+    )
+    auth.add_argument(
+        "--oidc-client",
+        dest="oidc_clients",
+        action="append",
+        type=_client,
+        metavar="ID:SECRET",
+        help="an OAuth 2 client of the issuer (repeatable; replaces the demo client; "
+        "implies --oidc)",
     )
     auth.add_argument(
         "--allow-demo-credentials",
@@ -216,9 +245,29 @@ def _security(args: argparse.Namespace, config: ServerConfig) -> SecurityConfig 
     return security
 
 
+def _oidc(args: argparse.Namespace, security: SecurityConfig | None) -> SecurityConfig | None:
+    """``--oidc``/``--oidc-client``: the issuer of the file, else the default one, on top."""
+    if not (args.oidc or args.oidc_clients):
+        return security
+    flag = "--oidc-client" if args.oidc_clients else "--oidc"
+    if security is None:
+        raise UsageError(f"{flag}: the target is unsecured; an issuer needs its users")
+    oidc = security.oidc or OidcConfig()
+    if args.oidc_clients:
+        with blame("--oidc-client"):
+            oidc = dataclasses.replace(oidc, clients=dict(args.oidc_clients))
+    return dataclasses.replace(security, oidc=oidc)
+
+
 def build_config(args: argparse.Namespace) -> ServerConfig:
     """The base (demo or ``--config``) with every given flag applied on top, in order."""
     config = _load_base(args)
+    if args.atoti_client is not None:
+        with blame("--atoti-client"):
+            found = generation(args.atoti_client)
+        config = config.replace(
+            server_version=found.server_version, python_api_version=found.python_api_version
+        )
     if args.server_version is not None:
         with blame("--server-version"):
             config = config.replace(server_version=args.server_version)
@@ -231,7 +280,7 @@ def build_config(args: argparse.Namespace) -> ServerConfig:
         config = config.replace(host="remote")
     if args.seed is not None:
         config = config.replace(seed=args.seed)
-    security = _security(args, config)
+    security = _oidc(args, _security(args, config))
     if security is not config.security:
         config = config.replace(security=security)
     if args.faults:

@@ -16,7 +16,7 @@ topic per module, each importing at run time only those above it:
 
 from __future__ import annotations
 
-from .conditions import MAX_CONDITION_DEPTH, Predicate, compile_condition
+from .conditions import Predicate, compile_condition
 from .cubes import CATALOG_NAME, COUNT_MEASURE, Cube, cube_discovery
 from .generation import generate_rows
 from .loading import CsvOptions, csv_rows, infer_types, parse_csv
@@ -33,6 +33,7 @@ from .values import (
     coerce,
     element_type,
     parse_text,
+    short,
     to_json,
 )
 
@@ -41,7 +42,6 @@ __all__ = [
     "CATALOG_NAME",
     "COUNT_MEASURE",
     "DEFAULT_VALUES",
-    "MAX_CONDITION_DEPTH",
     "NUMERIC_TYPES",
     "SCALAR_TYPES",
     "Column",
@@ -64,5 +64,6 @@ __all__ = [
     "parse_csv",
     "parse_text",
     "read_source",
+    "short",
     "to_json",
 ]

@@ -14,7 +14,7 @@ from collections import Counter
 from importlib import import_module
 
 from fakeserver import routes
-from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
+from fakeserver.protocol import ATOTI_PATH, DATABASE_PATH, PIVOT_PATH
 from fakeserver.routes import ROUTE_TABLE, ROUTES, Context, Route, url_map
 
 #: SPEC §4.1, the tables of §4.4 and §4.5, and the MDX query (§4.4, issue 8), as written
@@ -40,14 +40,24 @@ SPEC_ROUTES = {
     "PUT {atoti}/security/basic/credentials",
     "GET {atoti}/security/individual-roles",
     "PUT {atoti}/security/individual-roles",
+    # §4.3: the OAuth 2 issuer, under any prefix (its view answers only SecurityConfig.oidc.path)
+    "GET {issuer}/.well-known/openid-configuration",
+    "POST {issuer}/token",
+    "GET {issuer}/jwks",
+    # §4.6: what later server generations serve
+    "POST /graphql",
+    "POST {database}/data/tables/{name}",
+    "GET {database}/discovery",
 }
 
 
 def _spec_form(method: str, path: str) -> str:
     """``path`` written as the SPEC writes it: placeholders for the REST roots and names."""
-    for root, placeholder in ((PIVOT_PATH, "{pivot}"), (ATOTI_PATH, "{atoti}")):
+    roots = ((PIVOT_PATH, "{pivot}"), (ATOTI_PATH, "{atoti}"), (DATABASE_PATH, "{database}"))
+    for root, placeholder in roots:
         if path.startswith(root + "/"):
             path = placeholder + path[len(root) :]
+    path = path.replace("/<path:prefix>", "{issuer}")
     return f"{method} {path.replace('<name>', '{name}')}"
 
 
@@ -70,7 +80,7 @@ def _views() -> list[types.FunctionType]:
 
 def test_every_view_is_in_the_table_exactly_once() -> None:
     views = _views()
-    assert len(views) == len(ROUTES) == 16  # a sanity floor: the search found the views
+    assert len(views) == len(ROUTES) == 22  # a sanity floor: the search found the views
     listed = Counter(route.view for route in ROUTE_TABLE)
     assert {view: listed[view] for view in views} == dict.fromkeys(views, 1)
     assert set(listed) == set(views)  # and nothing else is listed
