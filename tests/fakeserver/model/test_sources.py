@@ -161,8 +161,28 @@ def test_a_path_deeper_than_the_kernel_would_take_is_a_400(tmp_path: Path) -> No
         os.close(fd)
         fd = deeper
     os.close(fd)
-    error = refusal(str(tmp_path) + "/s" * 1100 + "/data.csv", tmp_path)
-    assert error.status == 400 and "File name too long" in error.message
+    try:
+        error = refusal(str(tmp_path) + "/s" * 1100 + "/data.csv", tmp_path)
+        assert error.status == 400 and "File name too long" in error.message
+    finally:
+        _remove_chain(tmp_path)
+
+
+def _remove_chain(parent: Path) -> None:
+    """Remove the nested ``s`` directories one level at a time.
+
+    ``shutil.rmtree`` (and so pytest's clean-up of old temp dirs) recurses once per level
+    and overflows Python's stack on a chain this deep: hoist each child up, then drop it.
+    """
+    top, spare = parent / "s", parent / "s-spare"
+    while top.is_dir():
+        child = top / "s"
+        if child.is_dir():
+            child.rename(spare)
+            top.rmdir()
+            spare.rename(top)
+        else:
+            top.rmdir()
 
 
 # -- only regular files ----------------------------------------------------------------------
