@@ -296,12 +296,17 @@ class ServerConfig:
     max_body_size: int = 10 * 1024 * 1024
     limits: Limits = field(default_factory=Limits)
     faults: tuple[Fault, ...] = ()
+    #: Serve the status page and its JSON under ``/_fakeserver/`` (``fakeserver serve``
+    #: turns it on); off, those paths are unknown like any other.
+    status_page: bool = False
 
     def __post_init__(self) -> None:
         _check_version("server_version", self.server_version)
         _check_version("python_api_version", self.python_api_version)
         if not isinstance(self.exposed, bool):
             raise _fail("exposed", f"{self.exposed!r} is not a boolean")
+        if not isinstance(self.status_page, bool):
+            raise _fail("status_page", f"{self.status_page!r} is not a boolean")
         if self.host not in ("local", "remote"):
             raise _fail("host", f"{self.host!r} is not 'local' or 'remote'")
         if self.security is not None and not isinstance(self.security, SecurityConfig):

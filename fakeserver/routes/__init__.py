@@ -3,7 +3,7 @@
 A route exists because it is listed in :data:`ROUTE_TABLE`, never because some module was
 imported: its full path, its methods, the :class:`~fakeserver.security.Access` it needs and
 its view. The views live by area — :mod:`.connect`, :mod:`.data`, :mod:`.security`,
-:mod:`.mdx` — and share :mod:`.base`.
+:mod:`.mdx`, and :mod:`.status` for the fake's own status page — and share :mod:`.base`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from werkzeug.routing import Map, Rule
 
 from ..protocol import ATOTI_PATH, PIVOT_PATH, VERSIONS_PATH
 from ..security import Access
-from . import connect, data, mdx, security
+from ..status import STATUS_PREFIX
+from . import connect, data, mdx, security, status
 from .base import Context, Route, json_body, json_object, json_response
 
 __all__ = [
@@ -60,6 +61,16 @@ ROUTE_TABLE: tuple[Route, ...] = (
     ),
     # MDX (SPEC §4.4)
     Route(f"{PIVOT_PATH}/cube/query/mdx", ("POST",), Access.READ, mdx.mdx_query),
+    # the fake's own status page, when the config turns it on (not Atoti's)
+    Route(f"{STATUS_PREFIX}/", ("GET",), Access.OPERATOR, status.status_page),
+    Route(f"{STATUS_PREFIX}/assets/<name>", ("GET",), Access.OPERATOR, status.status_asset),
+    Route(f"{STATUS_PREFIX}/api/status", ("GET",), Access.OPERATOR, status.status_summary),
+    Route(f"{STATUS_PREFIX}/api/requests", ("GET",), Access.OPERATOR, status.status_requests),
+    Route(f"{STATUS_PREFIX}/api/reset", ("POST",), Access.OPERATOR, status.status_reset),
+    Route(f"{STATUS_PREFIX}/api/restart", ("POST",), Access.OPERATOR, status.status_restart),
+    Route(
+        f"{STATUS_PREFIX}/api/faults/<int:index>", ("POST",), Access.OPERATOR, status.status_fault
+    ),
 )
 
 

@@ -16,6 +16,7 @@ from importlib import import_module
 from fakeserver import routes
 from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
 from fakeserver.routes import ROUTE_TABLE, ROUTES, Context, Route, url_map
+from fakeserver.status import STATUS_PREFIX
 
 #: SPEC §4.1, the tables of §4.4 and §4.5, and the MDX query (§4.4, issue 8), as written
 #: there: ``{pivot}`` and ``{atoti}`` are the restPaths the versions listing gives.
@@ -41,14 +42,29 @@ SPEC_ROUTES = {
     "GET {atoti}/security/individual-roles",
     "PUT {atoti}/security/individual-roles",
 }
+#: The fake's own status page (issue 16): under a prefix no Atoti route uses.
+STATUS_ROUTES = {
+    "GET {status}/",
+    "GET {status}/assets/{name}",
+    "GET {status}/api/status",
+    "GET {status}/api/requests",
+    "POST {status}/api/reset",
+    "POST {status}/api/restart",
+    "POST {status}/api/faults/{index}",
+}
 
 
 def _spec_form(method: str, path: str) -> str:
     """``path`` written as the SPEC writes it: placeholders for the REST roots and names."""
-    for root, placeholder in ((PIVOT_PATH, "{pivot}"), (ATOTI_PATH, "{atoti}")):
+    for root, placeholder in (
+        (PIVOT_PATH, "{pivot}"),
+        (ATOTI_PATH, "{atoti}"),
+        (STATUS_PREFIX, "{status}"),
+    ):
         if path.startswith(root + "/"):
             path = placeholder + path[len(root) :]
-    return f"{method} {path.replace('<name>', '{name}')}"
+    path = path.replace("<name>", "{name}").replace("<int:index>", "{index}")
+    return f"{method} {path}"
 
 
 def _views() -> list[types.FunctionType]:
@@ -70,7 +86,7 @@ def _views() -> list[types.FunctionType]:
 
 def test_every_view_is_in_the_table_exactly_once() -> None:
     views = _views()
-    assert len(views) == len(ROUTES) == 16  # a sanity floor: the search found the views
+    assert len(views) == len(ROUTES) == 23  # a sanity floor: the search found the views
     listed = Counter(route.view for route in ROUTE_TABLE)
     assert {view: listed[view] for view in views} == dict.fromkeys(views, 1)
     assert set(listed) == set(views)  # and nothing else is listed
@@ -79,7 +95,14 @@ def test_every_view_is_in_the_table_exactly_once() -> None:
 def test_the_table_is_the_wire_protocols_route_list() -> None:
     table = [_spec_form(m, r.path) for r in ROUTE_TABLE for m in r.methods]
     assert len(table) == len(set(table))
-    assert set(table) == SPEC_ROUTES
+    assert set(table) == SPEC_ROUTES | STATUS_ROUTES
+
+
+def test_only_the_status_routes_depend_on_the_status_page_switch() -> None:
+    status = {r.endpoint for r in ROUTE_TABLE if r.status}
+    assert len(status) == len(STATUS_ROUTES)
+    assert all(r.path.startswith(STATUS_PREFIX + "/") for r in ROUTE_TABLE if r.status)
+    assert not any(r.atoti for r in ROUTE_TABLE if r.status)
 
 
 def test_routes_and_the_url_map_are_built_from_the_table() -> None:
