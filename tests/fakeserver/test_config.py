@@ -20,6 +20,7 @@ def test_defaults_match_the_spec() -> None:
     assert config.security is None and config.tls is None
     assert config.tables == () and config.cubes == ()
     assert config.seed == 0
+    assert config.status_page is False, "the page is the command's, not the fixtures'"
 
 
 @pytest.mark.parametrize(
@@ -31,6 +32,7 @@ def test_defaults_match_the_spec() -> None:
         (lambda: ServerConfig(host="elsewhere"), "host"),  # type: ignore[arg-type]
         (lambda: ServerConfig(exposed="yes"), "exposed"),  # type: ignore[arg-type]
         (lambda: ServerConfig(seed="0"), "seed"),  # type: ignore[arg-type]
+        (lambda: ServerConfig(status_page="on"), "status_page"),  # type: ignore[arg-type]
         (lambda: User("admin", "pw", roles=frozenset({"admin"})), "roles"),
         (lambda: User("admin", "pw", roles="ROLE_ADMIN"), "roles"),  # type: ignore[arg-type]
         (lambda: User("", "pw"), "user.name"),

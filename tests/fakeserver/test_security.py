@@ -245,6 +245,19 @@ def test_authorize_admin_routes(secured: ServerState, unsecured: ServerState) ->
     )
 
 
+def test_authorize_the_status_page(secured: ServerState, unsecured: ServerState) -> None:
+    admin = Identity("admin", frozenset({"ROLE_USER", "ROLE_ADMIN"}))
+    authorize(Access.OPERATOR, admin, secured)
+    with pytest.raises(FakeHTTPError) as refused:
+        authorize(Access.OPERATOR, Identity("user", frozenset({"ROLE_USER"})), secured)
+    assert (refused.value.status, refused.value.message) == (
+        403,
+        "access denied: ROLE_ADMIN is required",
+    )
+    # Unsecured, the page is everyone's: there is nobody to tell apart.
+    authorize(Access.OPERATOR, ANONYMOUS, unsecured)
+
+
 def test_bearer_challenge_follows_the_configured_token_type() -> None:
     state = ServerState(ServerConfig(security=replace(SECURITY, token_type="Jwt")))
     assert challenge_headers(state) == [

@@ -348,6 +348,26 @@ def test_refusal_runs_in_the_real_command_before_any_bind() -> None:
     assert_one_line_error(result, "--host", "demo credentials", "--allow-demo-credentials")
 
 
+def test_serve_shows_the_status_page_unless_told_not_to(tmp_path: Path) -> None:
+    with serve(tmp_path) as served:
+        page = served.url + "/_fakeserver/"
+        assert httpx.get(page).status_code == 401, "secured: the page asks who you are"
+        assert httpx.get(page, auth=("user", "passwd")).status_code == 403
+        assert "fakeserver status" in httpx.get(page, auth=("admin", "passwd")).text
+        status = httpx.get(served.url + "/_fakeserver/api/status", auth=("admin", "passwd"))
+        assert {row["who"]: row["tier"] for row in status.json()["tiers"]} == {
+            "admin": "LOCAL",
+            "user": "READ_ONLY",
+            None: None,
+        }
+        assert served.stop() == 0
+    assert f"status    {page} (log in as a ROLE_ADMIN user)" in served.stdout
+    with serve(tmp_path, "--no-status-page", "--unsecured") as served:
+        assert httpx.get(served.url + "/_fakeserver/").status_code == 404
+        assert served.stop() == 0
+    assert "/_fakeserver/" not in served.stdout
+
+
 def test_serve_with_a_fault_answers_it(tmp_path: Path) -> None:
     with serve(tmp_path, "--unsecured", "--fault", "error:*/ping:status=503,times=1") as served:
         ping = served.url + "/activeviam/pivot/rest/v9/ping"
