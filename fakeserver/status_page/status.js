@@ -9,9 +9,6 @@
   const STATUS_EVERY_MS = 3000;
   const MAX_ROWS = 500;
   const MARKS = { true: "✓", false: "✗", null: "?" };
-  const TIER_LETTERS = {
-    LOCAL: "L", REMOTE: "R", NO_SECURITY_MANAGEMENT: "N", READ_ONLY: "O", MINIMAL: "M",
-  };
 
   const byId = (id) => document.getElementById(id);
   const view = {
@@ -151,9 +148,9 @@
     });
     byId("tier-map").tBodies[0].replaceChildren(...rows);
     const legend = rules.keys.map((key) => `${rules.letters[key]} ${key}`).join(" · ");
-    const letters = rules.tiers.map((tier) => `${TIER_LETTERS[tier] || "?"} ${tier}`).join(" · ");
     byId("tier-legend").textContent =
-      `Conditions: ${legend}. ✓ met, ✗ not met, ? unknown (not exposed: no descriptor). Tiers: ${letters}.`;
+      `Conditions (SPEC §2): ${legend}. ✓ met, ✗ not met, ? unknown: a target not exposed ` +
+      `has no session descriptor. Tiers, best first: ${rules.tiers.join(" › ")}.`;
     const server = byId("client-server-version");
     const python = byId("client-python-api-version");
     if (document.activeElement !== server) server.value = status.client.server_version;
