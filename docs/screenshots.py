@@ -1,0 +1,154 @@
+"""Make the documentation's pictures: the status page and the matrix grid.
+
+    python docs/screenshots.py
+
+Needs what ``tox -e browser`` needs: ``pip install 'fakeserver[browser]'`` and Debian's
+``chromium`` and ``chromium-driver``. It starts ``fakeserver serve`` (the demo target, with
+a fault), sends a few requests so the log has something to show, opens the status page in
+headless Chromium and saves ``docs/images/status-page.png``; then it writes what
+``fakeserver matrix --format grid`` shows in a 120-column terminal to
+``docs/images/matrix-grid.txt``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+IMAGES = Path(__file__).resolve().parent / "images"
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+)
+WIDTH = 1280
+
+
+def _wait_ready(ready: Path, process: subprocess.Popen[bytes]) -> str:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"fakeserver serve exited {process.returncode}")
+        try:
+            return str(json.loads(ready.read_text())["url"])
+        except (OSError, ValueError):
+            time.sleep(0.05)
+    raise SystemExit("fakeserver serve never became ready")
+
+
+def _traffic(url: str) -> None:
+    """A few requests of every kind, so the log shows what a session does."""
+    with httpx.Client(base_url=url, auth=("admin", "passwd")) as http:
+        http.get("/versions/rest")
+        http.get("/activeviam/pivot/rest/v9/ping")
+        http.get("/atoti/rest/v1/session")
+        http.post(
+            "/activeviam/pivot/rest/v9/database/data/tables/trades?pageSize=5",
+            json={"branch": None, "conditions": {"desk": {"$eq": "rates"}}, "fields": []},
+        )
+        http.post(
+            "/atoti/rest/v1/tables/products/rows", json={"rows": [["widget", "tools", "EUR"]]}
+        )
+        http.get("/activeviam/pivot/rest/v9/flaky")
+    httpx.get(url + "/activeviam/pivot/rest/v9/ping", auth=("user", "wrong"))
+    httpx.get(url + "/atoti/rest/v1/tables", auth=("user", "passwd"))
+
+
+def status_page() -> Path:
+    with tempfile.TemporaryDirectory() as scratch:
+        ready = Path(scratch) / "ready.json"
+        command = [sys.executable, "-m", "fakeserver", "serve", "--port", "0"]
+        command += ["--ready-file", str(ready), "--fault", "error:*/flaky:status=503"]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        try:
+            url = _wait_ready(ready, process)
+            _traffic(url)
+            options = webdriver.ChromeOptions()
+            options.binary_location = CHROMIUM
+            for flag in FLAGS:
+                options.add_argument(flag)
+            options.add_argument(f"--user-data-dir={Path(scratch) / 'profile'}")
+            options.add_argument(f"--window-size={WIDTH},1000")
+            driver = webdriver.Chrome(
+                service=Service(executable_path=CHROMEDRIVER), options=options
+            )
+            try:
+                scheme, rest = url.split("://")
+                driver.get(f"{scheme}://admin:passwd@{rest}/_fakeserver/")
+                deadline = time.monotonic() + 20
+                while not driver.execute_script("return document.body.dataset.loaded"):
+                    if time.monotonic() > deadline:
+                        raise SystemExit("the page never loaded its data")
+                    time.sleep(0.1)
+                time.sleep(1.5)  # one more poll of the request log
+                height = driver.execute_script("return document.documentElement.scrollHeight")
+                shot = driver.execute_cdp_cmd(
+                    "Page.captureScreenshot",
+                    {
+                        "captureBeyondViewport": True,
+                        "clip": {"x": 0, "y": 0, "width": WIDTH, "height": height, "scale": 1},
+                    },
+                )
+                target = IMAGES / "status-page.png"
+                target.write_bytes(base64.b64decode(shot["data"]))
+            finally:
+                driver.quit()
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    return target
+
+
+def matrix_grid() -> Path:
+    """The grid as a 120-column terminal shows it (a pseudo-terminal, colour off)."""
+    primary, secondary = os.openpty()
+    environment = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fakeserver", "matrix", "--format", "grid"],
+        stdout=secondary,
+        stderr=subprocess.DEVNULL,
+        env=environment,
+    )
+    os.close(secondary)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(primary)
+    process.wait(timeout=120)
+    target = IMAGES / "matrix-grid.txt"
+    target.write_text(seen.decode("utf-8").replace("\r\n", "\n"), encoding="utf-8")
+    return target
+
+
+def main() -> None:
+    IMAGES.mkdir(exist_ok=True)
+    for made in (status_page(), matrix_grid()):
+        print(f"wrote {made}")
+
+
+if __name__ == "__main__":
+    main()
