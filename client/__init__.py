@@ -4,6 +4,7 @@ from ._auth import (
     Authentication,
     BasicAuthentication,
     ClientCertificate,
+    OAuth2ResourceOwnerPasswordAuthentication,
     TokenAuthentication,
 )
 from ._errors import (
@@ -47,6 +48,7 @@ __all__ = [
     "HostIdentity",
     "IndividualRoles",
     "LiveExtensionUnavailableError",
+    "OAuth2ResourceOwnerPasswordAuthentication",
     "ProtocolError",
     "QueryResult",
     "Security",

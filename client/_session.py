@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import httpx
 
-from ._auth import Authentication
+from ._auth import Authentication, OAuth2ResourceOwnerPasswordAuthentication
 from ._errors import (
     CapabilityUnavailableError,
     ClientError,
@@ -30,6 +30,7 @@ from ._handshake import (
     parse_versions,
 )
 from ._host import HostIdentity, host_identity
+from ._oauth2 import obtain_token
 from ._security import Security
 from ._tables import Cube, Cubes, Table, Tables, TableSchema, read_csv, to_wire
 from ._tiers import (
@@ -111,12 +112,19 @@ class Session:
         self = object.__new__(cls)
         self.expected_server_version = server_version
         self.expected_python_api_version = python_api_version
+        ca = os.fspath(certificate_authority) if certificate_authority is not None else None
+        if isinstance(authentication, OAuth2ResourceOwnerPasswordAuthentication):
+            authentication = obtain_token(
+                authentication,
+                certificate_authority=ca,
+                timeout=timeout,
+                transport=transport,
+                trust_env=trust_env,
+            )
         self._transport = Transport(
             url,
             authentication=authentication,
-            certificate_authority=(
-                os.fspath(certificate_authority) if certificate_authority is not None else None
-            ),
+            certificate_authority=ca,
             timeout=timeout,
             transport=transport,
             trust_env=trust_env,

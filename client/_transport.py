@@ -87,7 +87,11 @@ def _error_message(response: httpx.Response) -> tuple[str, str]:
     except (ValueError, UnicodeDecodeError):
         body = None
     if isinstance(body, Mapping) and isinstance(body.get("error"), str):
-        return body["error"], str(body.get("path", response.request.url.path))
+        message = body["error"]
+        description = body.get("error_description")  # an OAuth 2 error (RFC 6749 §5.2)
+        if isinstance(description, str) and description:
+            message = f"{message}: {description}"
+        return message, str(body.get("path", response.request.url.path))
     text = response.text.strip()[:200] or response.reason_phrase
     return text, response.request.url.path
 

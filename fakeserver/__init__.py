@@ -10,7 +10,16 @@ import typing as _typing
 from ._lazy import exports as _exports
 
 if _typing.TYPE_CHECKING:
-    from .config import CubeSpec, Fault, SecurityConfig, ServerConfig, TableSpec, TlsConfig, User
+    from .config import (
+        CubeSpec,
+        Fault,
+        OidcConfig,
+        SecurityConfig,
+        ServerConfig,
+        TableSpec,
+        TlsConfig,
+        User,
+    )
     from .limits import Limits
     from .plugin_support import ServerFactory
     from .pool import CertificateAuthority
@@ -23,6 +32,7 @@ __all__ = [
     "FakeServer",
     "Fault",
     "Limits",
+    "OidcConfig",
     "SecurityConfig",
     "ServerConfig",
     "ServerFactory",
@@ -38,6 +48,7 @@ _HOMES = {
     "FakeServer": "server",
     "Fault": "config",
     "Limits": "limits",
+    "OidcConfig": "config",
     "SecurityConfig": "config",
     "ServerConfig": "config",
     "ServerFactory": "plugin_support",

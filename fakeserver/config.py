@@ -20,7 +20,12 @@ from typing import Any, Literal
 from .host import HostKind
 from .limits import Limits
 from .model import ATOTI_TYPES, SCALAR_TYPES, DataError, NameKind, Table, check_name
-from .protocol import CLOUD_SCHEMES, DEFAULT_PYTHON_API_VERSION, DEFAULT_SERVER_VERSION
+from .protocol import (
+    CLOUD_SCHEMES,
+    DEFAULT_PYTHON_API_VERSION,
+    DEFAULT_SERVER_VERSION,
+    STATUS_PREFIX,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -32,6 +37,7 @@ __all__ = [
     "DEFAULT_SERVER_VERSION",
     "CubeSpec",
     "Fault",
+    "OidcConfig",
     "SecurityConfig",
     "ServerConfig",
     "TableSpec",
@@ -48,6 +54,7 @@ TOKEN68 = re.compile(r"^[A-Za-z0-9._~+/-]+=*$")
 _CLOUD_URL = re.compile(rf"^(?:{'|'.join(CLOUD_SCHEMES)})://[^/]+/.+")
 
 ClientCertificateMode = Literal["none", "optional", "required"]
+OidcAlgorithm = Literal["ES256", "RS256"]
 
 
 def _fail(field_name: str, problem: str) -> ValueError:
@@ -92,13 +99,72 @@ class User:
         object.__setattr__(self, "roles", frozenset(roles))
 
 
+#: The client of ``OidcConfig()``: documented, so as public as the demo passwords.
+DEFAULT_OIDC_CLIENTS: Mapping[str, str] = {"fakeserver": "fakeserver-secret"}
+_ISSUER_PATH = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
+_RESERVED_PREFIXES = ("/versions", "/activeviam", "/atoti", STATUS_PREFIX)
+_CLAIM = re.compile(r"^[A-Za-z_][A-Za-z0-9_:-]*(\.[A-Za-z_][A-Za-z0-9_:-]*)*$")
+_CLIENT_ID = re.compile(r"^[\x21-\x7e]+$")  # RFC 6749 A.1: visible ASCII
+
+
+@dataclass(frozen=True)
+class OidcConfig:
+    """The target as its own OpenID Connect issuer (SPEC §4.3): the password grant.
+
+    The issuer is the server's URL plus ``path``: discovery at
+    ``{issuer}/.well-known/openid-configuration``, tokens at ``{issuer}/token``, keys at
+    ``{issuer}/jwks``. Access tokens are JWTs signed with ``algorithm`` by a key made when
+    the server starts, for ``audience``, valid ``token_lifetime`` seconds, with the user's
+    roles in ``roles_claim`` (a dotted name nests: ``realm_access.roles``). The target
+    accepts them within ``clock_skew`` seconds of their ``exp``/``nbf``. ``clients`` maps
+    each OAuth 2 client id to its secret.
+    """
+
+    path: str = "/oidc"
+    audience: str = "fakeserver"
+    roles_claim: str = "roles"
+    clients: Mapping[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_OIDC_CLIENTS), repr=False
+    )
+    token_lifetime: int = 300
+    clock_skew: int = 30
+    algorithm: OidcAlgorithm = "ES256"
+
+    def __post_init__(self) -> None:
+        path = self.path
+        if not isinstance(path, str) or not _ISSUER_PATH.fullmatch(path):
+            raise _fail("oidc.path", f"{path!r} is not a path such as '/oidc' (no trailing '/')")
+        if any(path == p or path.startswith(p + "/") for p in _RESERVED_PREFIXES):
+            raise _fail("oidc.path", f"{path!r} would hide the target's own routes")
+        if not isinstance(self.audience, str) or not self.audience.strip():
+            raise _fail("oidc.audience", "must be a non-empty string")
+        if not isinstance(self.roles_claim, str) or not _CLAIM.fullmatch(self.roles_claim):
+            raise _fail("oidc.roles_claim", f"{self.roles_claim!r} is not a claim name")
+        if not isinstance(self.clients, Mapping) or not self.clients:
+            raise _fail("oidc.clients", "must map at least one client id to its secret")
+        for client_id, secret in self.clients.items():
+            # Never echo a secret: config errors end up in logs and CI output.
+            if not isinstance(client_id, str) or not _CLIENT_ID.fullmatch(client_id):
+                raise _fail("oidc.clients", f"{client_id!r} is not a client id (visible ASCII)")
+            if not isinstance(secret, str) or not secret:
+                raise _fail("oidc.clients", f"the secret of {client_id!r} must be non-empty")
+        for name, low, high in (("token_lifetime", 1, 86_400), ("clock_skew", 0, 3_600)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise _fail(f"oidc.{name}", f"must be whole seconds between {low} and {high}")
+        if self.algorithm not in ("ES256", "RS256"):
+            raise _fail("oidc.algorithm", f"{self.algorithm!r} is not 'ES256' or 'RS256'")
+        object.__setattr__(self, "clients", dict(self.clients))
+
+
 @dataclass(frozen=True)
 class SecurityConfig:
-    """A secured target: who may log in, and with which tokens."""
+    """A secured target: who may log in, with which tokens, and its OAuth 2 issuer."""
 
     users: tuple[User, ...] = ()
     tokens: Mapping[str, str] = field(default_factory=dict, repr=False)
     token_type: str = "Bearer"
+    oidc: OidcConfig | None = None
 
     def __post_init__(self) -> None:
         users = tuple(self.users)
@@ -128,6 +194,8 @@ class SecurityConfig:
             or token_type.lower() == "basic"
         ):
             raise _fail("security.token_type", f"{token_type!r} is not a token scheme")
+        if self.oidc is not None and not isinstance(self.oidc, OidcConfig):
+            raise _fail("security.oidc", "must be an OidcConfig or None")
         object.__setattr__(self, "users", users)
         object.__setattr__(self, "tokens", dict(self.tokens))
 
@@ -481,6 +549,8 @@ def _security_from(data: Any) -> SecurityConfig | None:
         except TypeError:
             raise _fail(f"security.users[{index}]", "needs 'name' and 'password'") from None
     fields["users"] = tuple(users)
+    if fields.get("oidc") is not None and not isinstance(fields["oidc"], OidcConfig):
+        fields["oidc"] = OidcConfig(**_fields_of(OidcConfig, "security.oidc", fields["oidc"]))
     return SecurityConfig(**fields)
 
 

@@ -6,7 +6,7 @@ refuses to bind them to anything but a loopback address unless told otherwise.
 
 from __future__ import annotations
 
-from .config import CubeSpec, SecurityConfig, ServerConfig, TableSpec, User
+from .config import DEFAULT_OIDC_CLIENTS, CubeSpec, SecurityConfig, ServerConfig, TableSpec, User
 
 __all__ = ["DEMO_TOKENS", "DEMO_USERS", "demo_config", "is_published"]
 
@@ -16,6 +16,8 @@ DEMO_USERS: tuple[User, ...] = (
     User("user", "passwd", roles=frozenset({"ROLE_USER"})),
 )
 DEMO_TOKENS: dict[str, str] = {"t0ken": "admin"}
+#: Secrets printed and documented elsewhere: ``OidcConfig()``'s client secret.
+_PUBLISHED_SECRETS = frozenset(DEFAULT_OIDC_CLIENTS.values())
 _PUBLISHED_PASSWORDS = frozenset((u.name, u.password) for u in DEMO_USERS)
 
 _TABLES = (
@@ -57,8 +59,9 @@ def is_published(credential: User | str) -> bool:
 
     The one test of "demo credentials": the refusal to bind them publicly, the summary that
     prints them (and only them) and its ``curl`` example all ask it. A user counts by name
-    and password together, whatever its roles; a token counts whoever it maps to.
+    and password together, whatever its roles; a token counts whoever it maps to, and so
+    does an OAuth 2 client secret.
     """
     if isinstance(credential, User):
         return (credential.name, credential.password) in _PUBLISHED_PASSWORDS
-    return credential in DEMO_TOKENS
+    return credential in DEMO_TOKENS or credential in _PUBLISHED_SECRETS

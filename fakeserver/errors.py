@@ -7,7 +7,7 @@ The real client parses an error body only when its content type is exactly
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from werkzeug.wrappers import Response
 
@@ -26,14 +26,22 @@ class FakeHTTPError(Exception):
         self.headers = tuple(headers)
 
 
-def error_body(status: int, message: str, path: str) -> bytes:
-    return json.dumps({"error": message, "path": path, "status": status}).encode()
+def error_body(
+    status: int, message: str, path: str, extra: Mapping[str, str] | None = None
+) -> bytes:
+    """The body; ``extra`` adds fields a protocol needs beside these three (RFC 6749 §5.2's
+    ``error_description``), never replacing them."""
+    return json.dumps({**(extra or {}), "error": message, "path": path, "status": status}).encode()
 
 
 def error_response(
-    status: int, message: str, path: str, headers: Iterable[tuple[str, str]] = ()
+    status: int,
+    message: str,
+    path: str,
+    headers: Iterable[tuple[str, str]] = (),
+    extra: Mapping[str, str] | None = None,
 ) -> Response:
-    response = Response(error_body(status, message, path), status=status)
+    response = Response(error_body(status, message, path, extra), status=status)
     # Set after construction: werkzeug would append "; charset=utf-8" to a mimetype.
     response.headers["Content-Type"] = JSON_CONTENT_TYPE
     for name, value in headers:

@@ -51,6 +51,10 @@ class Limits:
     #: Selection depth of one GraphQL operation.
     max_graphql_depth: int = 16
 
+    # -- the OAuth 2 issuer (SecurityConfig.oidc) ------------------------------------------
+    #: Bytes of one token request's form (413 beyond): a password grant needs a few hundred.
+    max_token_request_bytes: int = 16 * 1024
+
     def __post_init__(self) -> None:
         for spec in dataclasses.fields(self):
             value = getattr(self, spec.name)

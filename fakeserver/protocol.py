@@ -15,6 +15,7 @@ __all__ = [
     "DEFAULT_SERVER_VERSION",
     "JSON_CONTENT_TYPE",
     "PIVOT_PATH",
+    "STATUS_PREFIX",
     "USER_ROLE",
     "VERSIONS_PATH",
 ]
@@ -32,6 +33,8 @@ VERSIONS_PATH = "/versions/rest"
 PIVOT_PATH = "/activeviam/pivot/rest/v9"
 CONTENT_PATH = "/activeviam/content/rest/v8"
 ATOTI_PATH = "/atoti/rest/v1"
+#: The fake's own status page (not Atoti's): no emulated route starts with an underscore.
+STATUS_PREFIX = "/_fakeserver"
 
 #: Exactly this, never with a charset: the real client parses error bodies only then.
 JSON_CONTENT_TYPE = "application/json"

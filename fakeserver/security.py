@@ -1,5 +1,8 @@
 """Who is asking, and may they: authentication and role checks (SPEC §4.3).
 
+Basic, configured tokens, client certificates, and bearer JWTs from the target's own OAuth 2
+issuer (:mod:`fakeserver.oidc`), validated as a resource server validates them.
+
 Credentials are compared in constant time, and no message ever echoes a password, a token
 or a header value back to the caller.
 """
@@ -17,6 +20,7 @@ from werkzeug.wrappers import Request
 
 from .config import TOKEN68
 from .errors import FakeHTTPError
+from .oidc import InvalidToken, looks_like_jwt
 from .protocol import ADMIN_ROLE
 from .state import ServerState
 from .tls import user_from_certificate
@@ -29,6 +33,7 @@ __all__ = [
     "authenticate",
     "authorize",
     "challenge_headers",
+    "password_roles",
 ]
 
 REALM = "fakeserver"
@@ -66,7 +71,48 @@ def challenge_headers(state: ServerState) -> list[tuple[str, str]]:
     security = state.config.security
     if security is not None and state.tokens:
         headers.append(("WWW-Authenticate", f'{security.token_type} realm="{REALM}"'))
+    if state.issuer is not None and not any(v.startswith("Bearer ") for _, v in headers):
+        headers.append(("WWW-Authenticate", f'Bearer realm="{REALM}"'))
     return headers
+
+
+def _invalid_token(state: ServerState, reason: str) -> FakeHTTPError:
+    """RFC 6750 §3: the Bearer challenge says ``invalid_token`` and why (no token echoed)."""
+    headers = [h for h in challenge_headers(state) if not h[1].startswith("Bearer ")]
+    bearer = f'Bearer realm="{REALM}", error="invalid_token", error_description="{reason}"'
+    return FakeHTTPError(401, f"invalid token: {reason}", [*headers, ("WWW-Authenticate", bearer)])
+
+
+def _issued_identity(request: Request, header: str, state: ServerState) -> Identity | None:
+    """The identity a bearer JWT of the target's own issuer carries; None for any other header.
+
+    As a resource server would, the target trusts the token's claims: its subject is the
+    user and its roles claim the roles, whatever the accounts say now (a role change shows
+    in the next token). Checked outside the state lock: it needs only the issuer's keys.
+    """
+    issuer = state.issuer
+    scheme, _, token = header.partition(" ")
+    if issuer is None or scheme.lower() != "bearer" or not TOKEN68.fullmatch(token):
+        return None
+    if not looks_like_jwt(token):
+        return None  # an opaque token: the configured tokens decide
+    try:
+        subject, roles = issuer.validate(token, issuer.url(request.host_url))
+    except InvalidToken as error:
+        raise _invalid_token(state, str(error)) from None
+    return Identity(subject, roles)
+
+
+def password_roles(state: ServerState, name: str, password: str) -> frozenset[str] | None:
+    """The roles of ``name`` if ``password`` is theirs, else None (in constant time).
+
+    The password grant of the issuer's token endpoint checks what Basic checks.
+    """
+    with state.lock:
+        account = state.accounts.get(name)
+        expected = account.password if account is not None else None
+        roles = account.roles if account is not None else None
+    return roles if _same(password, expected) else None
 
 
 def _unauthorized(state: ServerState, message: str) -> FakeHTTPError:
@@ -109,6 +155,10 @@ def authenticate(request: Request, state: ServerState) -> Identity:
     if security is None:
         return ANONYMOUS
     header = request.headers.get("Authorization")
+    if header is not None and state.issuer is not None:
+        issued = _issued_identity(request, header, state)
+        if issued is not None:
+            return issued
     with state.lock:
         if header is not None:
             auth = _parsed_authorization(request, header)

@@ -23,6 +23,7 @@ import re
 import threading
 import time
 import traceback
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ from .app import Emulation
 from .config import ServerConfig
 from .errors import error_response
 from .faults import FaultInjector
+from .oidc import Issuer
 from .serving import KeepAliveServer
 from .state import ServerState
 from .status import UNLOGGED_KEY, LoggedRequest
@@ -198,6 +200,8 @@ class FakeServer(HTTPServer):
             max_body_size=self.config.max_body_size,
         )
         self.port = self._engine.port
+        if self.state.issuer is not None:
+            self.state.issuer.bind(self.url)  # tokens name the URL the server listens on
 
     def stop(self) -> None:
         with self._lifecycle:
@@ -272,6 +276,62 @@ class FakeServer(HTTPServer):
         if self._tls is None:
             raise HTTPServerError("client certificates need a running server with tls=TlsConfig()")
         return self._tls.issue_client_certificate(user)
+
+    # -- the OAuth 2 issuer (SecurityConfig.oidc) -----------------------------------------
+
+    @property
+    def issuer_url(self) -> str | None:
+        """``{url}{oidc.path}``: what ``issuer_url=`` of an OAuth 2 client is (None without
+        an issuer, or before the server listens)."""
+        issuer = self.state.issuer
+        return issuer.bound_url if issuer is not None else None
+
+    def _issuer(self, *, bound: bool) -> Issuer:
+        issuer = self.state.issuer
+        if issuer is None:
+            raise HTTPServerError("no OAuth 2 issuer: configure SecurityConfig(oidc=OidcConfig())")
+        if bound and issuer.bound_url is None:
+            raise HTTPServerError("the issuer has no URL until the server is started")
+        return issuer
+
+    def issue_token(
+        self,
+        user: str,
+        *,
+        expires_in: int | None = None,
+        roles: Iterable[str] | None = None,
+        scopes: Sequence[str] = (),
+        claims: Mapping[str, Any] | None = None,
+    ) -> str:
+        """An access token as the token endpoint would sign it, without the round trip.
+
+        ``expires_in`` seconds from now (default: the configured lifetime; negative for an
+        expired one — beyond ``clock_skew`` to be refused); ``roles`` default to the user's
+        current ones; ``claims`` are set last, e.g. ``{"aud": "other"}`` for a token the
+        target must refuse. Send it as ``Authorization: Bearer <token>``.
+        """
+        issuer = self._issuer(bound=True)
+        if roles is None:
+            with self.state.lock:
+                account = self.state.accounts.get(user)
+            if account is None:
+                raise ValueError(f"no user named {user!r}: give roles= to mint a token anyway")
+            roles = account.roles
+        if expires_in is not None and (
+            isinstance(expires_in, bool) or not isinstance(expires_in, int)
+        ):
+            raise ValueError("expires_in: must be whole seconds")
+        return issuer.mint(
+            issuer.url(self.url), user, roles, scopes=scopes, expires_in=expires_in, claims=claims
+        )
+
+    def rotate_signing_key(self, *, keep_previous: bool = False) -> str:
+        """Sign with a new key from now on; returns its ``kid``.
+
+        Tokens signed before are refused (401 ``invalid_token``) unless ``keep_previous``:
+        then the previous key stays in the JWKS and valid until the next rotation.
+        """
+        return self._issuer(bound=False).rotate(keep_previous=keep_previous)
 
     @property
     def wsgi_app(self) -> Any:

@@ -15,6 +15,7 @@ from typing import Any
 
 from .config import ServerConfig, User
 from .model import Cube, DataError, Table
+from .oidc import Issuer
 
 __all__ = ["REDACTED", "Account", "ServerState"]
 
@@ -39,6 +40,9 @@ class ServerState:
         self.tokens: dict[str, str] = {}
         self.tables: dict[str, Table] = {}
         self.cubes: dict[str, Cube] = {}
+        #: The target's own OAuth 2 issuer (``SecurityConfig.oidc``); its keys outlive reset().
+        oidc = config.security.oidc if config.security is not None else None
+        self.issuer: Issuer | None = Issuer(oidc) if oidc is not None else None
         #: The in-memory object store behind s3://, gs:// and az:// loads (read-only).
         self.cloud_files: Mapping[str, str] = MappingProxyType(dict(config.cloud_files))
         # Built once (faker rows can take a while); each reset hands out copies.

@@ -47,7 +47,6 @@ from .state import ServerState
 __all__ = [
     "HEAD_ROWS",
     "MAX_REQUESTS",
-    "STATUS_PREFIX",
     "UNLOGGED_KEY",
     "ClientVersions",
     "Console",
@@ -61,8 +60,6 @@ __all__ = [
     "tier_map",
 ]
 
-#: Where the page and its JSON live: no emulated route starts with an underscore.
-STATUS_PREFIX = "/_fakeserver"
 #: environ key a status view sets so the request log leaves its request out: the page
 #: polls, and its own requests would push the ones worth seeing out of a bounded log.
 UNLOGGED_KEY = "fakeserver.unlogged"
@@ -281,6 +278,7 @@ def _security(state: ServerState) -> dict[str, Any]:
             "tokens": 0,
             "token_type": None,
             "client_certificates": certificates,
+            "oidc": None,
         }
     with state.lock:
         owners = list(state.tokens.values())
@@ -288,12 +286,24 @@ def _security(state: ServerState) -> dict[str, Any]:
             {"name": name, "roles": sorted(account.roles), "tokens": owners.count(name)}
             for name, account in sorted(state.accounts.items())
         ]
+    oidc = config.security.oidc
+    issuer = state.issuer
     return {
         "enabled": True,
         "users": users,
         "tokens": len(owners),
         "token_type": config.security.token_type,
         "client_certificates": certificates,
+        "oidc": None
+        if oidc is None
+        else {
+            "issuer": issuer.bound_url if issuer is not None else None,
+            "path": oidc.path,
+            "audience": oidc.audience,
+            "roles_claim": oidc.roles_claim,
+            "algorithm": oidc.algorithm,
+            "clients": sorted(oidc.clients),  # their ids; never a secret
+        },
     }
 
 

@@ -5,13 +5,28 @@ from collections.abc import Iterator
 
 import pytest
 
-from fakeserver import FakeServer, SecurityConfig, ServerConfig, TlsConfig, User
+from fakeserver import FakeServer, OidcConfig, SecurityConfig, ServerConfig, TlsConfig, User
 
 ADMIN = User("admin", "admin-pass", roles=frozenset({"ROLE_USER", "ROLE_ADMIN"}))
 PLAIN = User("user", "user-pass")
 SECURITY = SecurityConfig(
     users=(ADMIN, PLAIN), tokens={"admin-token": "admin", "user-token": "user"}
 )
+
+#: The same users with the target as its own OAuth 2 issuer (one client).
+CLIENT_ID, CLIENT_SECRET = "test-client", "test-client-secret"
+OIDC_SECURITY = SecurityConfig(
+    users=(ADMIN, PLAIN),
+    tokens={"admin-token": "admin"},
+    oidc=OidcConfig(clients={CLIENT_ID: CLIENT_SECRET}),
+)
+
+
+@pytest.fixture
+def oidc_server() -> Iterator[FakeServer]:
+    """Secured, HTTPS, and its own OAuth 2 issuer."""
+    with FakeServer(ServerConfig(security=OIDC_SECURITY, tls=TlsConfig())) as server:
+        yield server
 
 
 @pytest.fixture

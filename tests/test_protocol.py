@@ -13,8 +13,8 @@ import pytest
 
 import fakeserver
 import fakeserver_client as client
-from fakeserver import protocol, scenarios
-from fakeserver_client import _handshake, _tables, _tiers
+from fakeserver import oidc, protocol, scenarios
+from fakeserver_client import _handshake, _oauth2, _tables, _tiers
 
 PACKAGE = Path(fakeserver.__file__).parent
 #: The only module of the fake that may drive the thin client: it runs it over the matrix.
@@ -32,6 +32,11 @@ def test_default_versions_agree() -> None:
 
 def test_the_fixed_path_agrees() -> None:
     assert protocol.VERSIONS_PATH == _handshake.VERSIONS_PATH == "/versions/rest"
+
+
+def test_the_oidc_discovery_path_agrees() -> None:
+    # OpenID Connect Discovery 1.0 §4: where a client finds the issuer's endpoints.
+    assert oidc.DISCOVERY_PATH == _oauth2.DISCOVERY_PATH == "/.well-known/openid-configuration"
 
 
 def test_cloud_schemes_agree() -> None:

@@ -38,8 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="TERM",
         help="keep scenarios matching TERM: a tier (LOCAL, REMOTE, NO_SECURITY_MANAGEMENT, "
         "READ_ONLY, MINIMAL, or FAILURE for connect failures), an auth mode (basic, bearer, "
-        "certificate) or a part of a scenario name; repeatable or comma-separated; terms of "
-        "one kind widen the selection, different kinds narrow it",
+        "certificate, oauth2; the first three are the original 202 scenarios) or a part of "
+        "a scenario name; repeatable or comma-separated; terms of one kind widen the "
+        "selection, different kinds narrow it",
     )
     parser.add_argument(
         "--tier",

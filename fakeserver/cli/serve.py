@@ -19,16 +19,17 @@ import signal
 import socket
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
-from ..config import ServerConfig
+from ..config import SecurityConfig, ServerConfig
 from ..demo import is_published
-from ..protocol import ATOTI_PATH, VERSIONS_PATH
+from ..protocol import ATOTI_PATH, STATUS_PREFIX, VERSIONS_PATH
 from ..server import FakeServer, request_log
-from ..status import STATUS_PREFIX, describe_fault, is_loopback
+from ..status import describe_fault, is_loopback
 from . import target
 from .usage import UsageError
 
@@ -206,6 +207,8 @@ def _summary(
         for index, (token, owner) in enumerate(security.tokens.items()):
             shown = f"{token!r} (demo)" if is_published(token) else "(not shown)"
             line("tokens" if index == 0 else "", f"{shown} -> {owner}")
+        if security.oidc is not None:
+            _describe_issuer(server, security, issued, line)
     if config.tables:
         described = (_describe_table(t.name, t.generate, len(t.rows)) for t in config.tables)
         line("tables", ", ".join(described))
@@ -230,6 +233,32 @@ def _summary(
         who = " (log in as a ROLE_ADMIN user)" if config.secured else ""
         line("status", f"{server.url}{STATUS_PREFIX}/{who}")
     print("Stop with Ctrl+C or SIGTERM.", file=out, flush=True)
+
+
+def _describe_issuer(
+    server: FakeServer,
+    security: SecurityConfig,
+    issued: _Issued | None,
+    line: Callable[[str, str], None],
+) -> None:
+    oidc = security.oidc
+    assert oidc is not None
+    issuer = server.issuer_url
+    line("oidc", f"issuer {issuer} (password grant, {oidc.algorithm} JWTs)")
+    line("", f"discovery {issuer}/.well-known/openid-configuration")
+    line("", f"audience {oidc.audience!r}, roles in claim {oidc.roles_claim!r}")
+    for client_id, secret in oidc.clients.items():
+        shown = f"secret {secret!r} (demo)" if is_published(secret) else "secret not shown"
+        line("", f"client {client_id!r}, {shown}")
+    user = next(filter(is_published, security.users), None)
+    client = next(((c, s) for c, s in oidc.clients.items() if is_published(s)), None)
+    if user is not None and client is not None:
+        cacert = f"--cacert {issued.ca} " if issued is not None else ""
+        line(
+            "",
+            f"curl {cacert}-u {client[0]}:{client[1]} -d grant_type=password "
+            f"-d username={user.name} -d password={user.password} {issuer}/token",
+        )
 
 
 def _try_command(url: str, config: ServerConfig, issued: _Issued | None) -> str | None:

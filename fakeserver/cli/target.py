@@ -11,7 +11,7 @@ import dataclasses
 import re
 from typing import Any
 
-from ..config import Fault, SecurityConfig, ServerConfig, TlsConfig, User
+from ..config import Fault, OidcConfig, SecurityConfig, ServerConfig, TlsConfig, User
 from ..demo import demo_config
 from .usage import UsageError, blame
 
@@ -58,6 +58,13 @@ def _token(text: str) -> tuple[str, str]:
     if not colon or not token or not user:
         raise argparse.ArgumentTypeError("expected TOKEN:USER (e.g. s3cret-token:alice)")
     return token, user
+
+
+def _client(text: str) -> tuple[str, str]:
+    client_id, colon, secret = text.partition(":")
+    if not colon or not client_id or not secret:
+        raise argparse.ArgumentTypeError("expected ID:SECRET (e.g. my-app:s3cret)")
+    return client_id, secret
 
 
 _FAULT_NUMBERS = {
@@ -144,6 +151,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a bearer token for a user (repeatable)",
     )
     auth.add_argument(
+        "--oidc",
+        action="store_true",
+        help="also be an OAuth 2 / OpenID Connect issuer at URL/oidc (password grant, "
+        "signed JWTs; demo client fakeserver:fakeserver-secret)",
+    )
+    auth.add_argument(
+        "--oidc-client",
+        dest="oidc_clients",
+        action="append",
+        type=_client,
+        metavar="ID:SECRET",
+        help="an OAuth 2 client of the issuer (repeatable; replaces the demo client; "
+        "implies --oidc)",
+    )
+    auth.add_argument(
         "--allow-demo-credentials",
         action="store_true",
         help="allow a non-loopback --host even though the demo passwords are public",
@@ -216,6 +238,20 @@ def _security(args: argparse.Namespace, config: ServerConfig) -> SecurityConfig 
     return security
 
 
+def _oidc(args: argparse.Namespace, security: SecurityConfig | None) -> SecurityConfig | None:
+    """``--oidc``/``--oidc-client``: the issuer of the file, else the default one, on top."""
+    if not (args.oidc or args.oidc_clients):
+        return security
+    flag = "--oidc-client" if args.oidc_clients else "--oidc"
+    if security is None:
+        raise UsageError(f"{flag}: the target is unsecured; an issuer needs its users")
+    oidc = security.oidc or OidcConfig()
+    if args.oidc_clients:
+        with blame("--oidc-client"):
+            oidc = dataclasses.replace(oidc, clients=dict(args.oidc_clients))
+    return dataclasses.replace(security, oidc=oidc)
+
+
 def build_config(args: argparse.Namespace) -> ServerConfig:
     """The base (demo or ``--config``) with every given flag applied on top, in order."""
     config = _load_base(args)
@@ -231,7 +267,7 @@ def build_config(args: argparse.Namespace) -> ServerConfig:
         config = config.replace(host="remote")
     if args.seed is not None:
         config = config.replace(seed=args.seed)
-    security = _security(args, config)
+    security = _oidc(args, _security(args, config))
     if security is not config.security:
         config = config.replace(security=security)
     if args.faults:

@@ -3,17 +3,18 @@
 A route exists because it is listed in :data:`ROUTE_TABLE`, never because some module was
 imported: its full path, its methods, the :class:`~fakeserver.security.Access` it needs and
 its view. The views live by area — :mod:`.connect`, :mod:`.data`, :mod:`.security`,
-:mod:`.mdx`, and :mod:`.status` for the fake's own status page — and share :mod:`.base`.
+:mod:`.mdx`, :mod:`.oidc`, and :mod:`.status` for the fake's own status page — and
+share :mod:`.base`.
 """
 
 from __future__ import annotations
 
 from werkzeug.routing import Map, Rule
 
-from ..protocol import ATOTI_PATH, PIVOT_PATH, VERSIONS_PATH
+from ..oidc import DISCOVERY_PATH, JWKS_PATH, TOKEN_PATH
+from ..protocol import ATOTI_PATH, PIVOT_PATH, STATUS_PREFIX, VERSIONS_PATH
 from ..security import Access
-from ..status import STATUS_PREFIX
-from . import connect, data, mdx, security, status
+from . import connect, data, mdx, oidc, security, status
 from .base import Context, Route, json_body, json_object, json_response
 
 __all__ = [
@@ -61,6 +62,10 @@ ROUTE_TABLE: tuple[Route, ...] = (
     ),
     # MDX (SPEC §4.4)
     Route(f"{PIVOT_PATH}/cube/query/mdx", ("POST",), Access.READ, mdx.mdx_query),
+    # the OAuth 2 issuer (SPEC §4.3): under SecurityConfig.oidc.path only, else 404
+    Route(f"/<path:prefix>{DISCOVERY_PATH}", ("GET",), Access.PUBLIC, oidc.discovery),
+    Route(f"/<path:prefix>{TOKEN_PATH}", ("POST",), Access.PUBLIC, oidc.token),
+    Route(f"/<path:prefix>{JWKS_PATH}", ("GET",), Access.PUBLIC, oidc.jwks),
     # the fake's own status page, when the config turns it on (not Atoti's)
     Route(f"{STATUS_PREFIX}/", ("GET",), Access.OPERATOR, status.status_page),
     Route(f"{STATUS_PREFIX}/assets/<name>", ("GET",), Access.OPERATOR, status.status_asset),

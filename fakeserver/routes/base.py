@@ -16,10 +16,10 @@ from werkzeug.wrappers import Request, Response
 from ..config import ServerConfig
 from ..errors import FakeHTTPError
 from ..host import HostIdentity
-from ..protocol import ATOTI_PATH, JSON_CONTENT_TYPE
+from ..protocol import ATOTI_PATH, JSON_CONTENT_TYPE, STATUS_PREFIX
 from ..security import Access, Identity
 from ..state import ServerState
-from ..status import STATUS_PREFIX, Console
+from ..status import Console
 
 __all__ = ["Context", "Route", "View", "json_body", "json_object", "json_response"]
 

@@ -2,9 +2,12 @@
 
 :func:`matrix` builds them from the rules (:mod:`.rules`); :func:`select` filters them.
 Each authentication mode also fixes a transport: ``basic`` over plain HTTP, ``bearer`` over
-HTTPS, ``certificate`` over HTTPS with client certificates (mTLS, ``optional``). Cells of an
+HTTPS, ``certificate`` over HTTPS with client certificates (mTLS, ``optional``), ``oauth2``
+over HTTPS with the target as its own OAuth 2 issuer (the password grant). Cells of an
 unsecured target send no credentials when (b) is unmet, and the mode's admin credentials
-when (b) is "met": the target ignores them and the client must still see ``admin=False``.
+when (b) is "met": the target ignores them and the client must still see ``admin=False``
+(an unsecured target has no issuer: ``oauth2`` takes its token from a second, issuer-only
+server then, as a deployment whose identity provider stands apart would).
 
 A scenario runs through :mod:`.live`, the one module that drives the thin client; it is
 loaded when a scenario is run, not when the catalog is built or listed.
@@ -13,6 +16,7 @@ loaded when a scenario is run, not when the catalog is built or listed.
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import itertools
 import re
 import shutil
@@ -29,6 +33,7 @@ import trustme
 from ..config import (
     DEFAULT_PYTHON_API_VERSION,
     DEFAULT_SERVER_VERSION,
+    OidcConfig,
     SecurityConfig,
     ServerConfig,
     TlsConfig,
@@ -43,19 +48,27 @@ if TYPE_CHECKING:
 
 __all__ = ["AUTH_MODES", "Credentials", "Scenario", "matrix", "select"]
 
-AuthMode = Literal["basic", "bearer", "certificate"]
-CredentialKind = Literal["none", "basic", "bearer", "certificate"]
-AUTH_MODES: tuple[AuthMode, ...] = ("basic", "bearer", "certificate")
+AuthMode = Literal["basic", "bearer", "certificate", "oauth2"]
+CredentialKind = Literal["none", "basic", "bearer", "certificate", "oauth2"]
+AUTH_MODES: tuple[AuthMode, ...] = ("basic", "bearer", "certificate", "oauth2")
 
 ADMIN = User("admin", "admin-pass", roles=frozenset({"ROLE_USER", "ROLE_ADMIN"}))
 PLAIN = User("user", "user-pass", roles=frozenset({"ROLE_USER"}))
 TOKENS = {"admin-token": "admin", "user-token": "user"}
 SECURITY = SecurityConfig(users=(ADMIN, PLAIN), tokens=TOKENS)
+CLIENT_ID = "scenario-client"
+CLIENT_SECRET = "scenario-secret"
+#: The ``oauth2`` mode's targets: the same users, and their own issuer.
+OAUTH2_SECURITY = dataclasses.replace(SECURITY, oidc=OidcConfig(clients={CLIENT_ID: CLIENT_SECRET}))
 
 
 @dataclass(frozen=True)
 class Credentials:
-    """Neutral credential data: map it onto whichever client you test."""
+    """Neutral credential data: map it onto whichever client you test.
+
+    ``oauth2``: the password grant of ``user``/``password`` for client ``client_id``/
+    ``client_secret`` at ``issuer_url`` (``{issuer_url}/.well-known/openid-configuration``).
+    """
 
     kind: CredentialKind = "none"
     user: str | None = None
@@ -63,6 +76,9 @@ class Credentials:
     token: str | None = None
     cert_path: str | None = None
     key_path: str | None = None
+    issuer_url: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +96,8 @@ class Scenario:
     client_python_api_version: str = DEFAULT_PYTHON_API_VERSION
     foreign_client_certificate: bool = False
     foreign_server_ca: bool = False
+    #: Present a token of the target's issuer that expired (beyond its clock skew).
+    expired_token: bool = False
     description: str = field(default="", compare=False)
 
     @contextmanager
@@ -103,6 +121,14 @@ class Scenario:
             credentials = Credentials(
                 "certificate", user=credentials.user, cert_path=cert, key_path=key
             )
+        if credentials.kind == "oauth2":
+            issuer = server.issuer_url or _standalone_issuer().issuer_url
+            credentials = dataclasses.replace(credentials, issuer_url=issuer)
+        if self.expired_token and credentials.user is not None:
+            oidc = OAUTH2_SECURITY.oidc
+            skew = oidc.clock_skew if oidc is not None else 0
+            token = server.issue_token(credentials.user, expires_in=-(skew + 60))
+            credentials = Credentials("bearer", user=credentials.user, token=token)
         ca = _foreign().ca_path if self.foreign_server_ca else server.ca_path
         return LiveScenario(self, server, credentials, ca)
 
@@ -138,6 +164,20 @@ def _foreign() -> _ForeignCA:
         return _FOREIGN
 
 
+_ISSUER: FakeServer | None = None
+
+
+def _standalone_issuer() -> FakeServer:
+    """An issuer-only server (plain HTTP), for ``oauth2`` cells whose target is unsecured."""
+    global _ISSUER
+    with _FOREIGN_LOCK:
+        if _ISSUER is None:
+            _ISSUER = FakeServer(ServerConfig(security=OAUTH2_SECURITY, exposed=False))
+            _ISSUER.start()
+            atexit.register(_ISSUER.stop)
+        return _ISSUER
+
+
 def _other_version(version: str) -> str:
     """A different, valid version: the last number bumped (6.1.2 -> 6.1.3)."""
     match = re.match(r"^(.*?)(\d+)(\D*)$", version)
@@ -153,11 +193,28 @@ def _credentials(mode: AuthMode, user: User) -> Credentials:
     if mode == "bearer":
         token = next(t for t, owner in TOKENS.items() if owner == user.name)
         return Credentials("bearer", user=user.name, token=token)
+    if mode == "oauth2":  # issuer_url: the running server's, known at attach()
+        return _oauth2(user.name, user.password)
     return Credentials("certificate", user=user.name)
 
 
+def _oauth2(user: str, password: str, client_secret: str = CLIENT_SECRET) -> Credentials:
+    return Credentials(
+        "oauth2", user=user, password=password, client_id=CLIENT_ID, client_secret=client_secret
+    )
+
+
 def _tls(mode: AuthMode) -> TlsConfig | None:
-    return {"basic": None, "bearer": TlsConfig(), "certificate": TlsConfig("optional")}[mode]
+    return {
+        "basic": None,
+        "bearer": TlsConfig(),
+        "certificate": TlsConfig("optional"),
+        "oauth2": TlsConfig(),
+    }[mode]
+
+
+def _security(mode: AuthMode) -> SecurityConfig:
+    return OAUTH2_SECURITY if mode == "oauth2" else SECURITY
 
 
 def _cell_name(mode: AuthMode, cell: Cell) -> str:
@@ -184,7 +241,7 @@ def matrix(
     *,
     seed: int = 0,
 ) -> list[Scenario]:
-    """Every scenario: 64 cells x 3 authentication modes, then the connect failures.
+    """Every scenario: 64 cells x 4 authentication modes, then the connect failures.
 
     ``server_version``/``python_api_version`` are what the client expects; "other" cells
     run a target one patch release away.
@@ -197,7 +254,7 @@ def matrix(
         for values in itertools.product((True, False), repeat=6):
             cell = Cell(*values)
             config = base.replace(
-                security=SECURITY if cell.secured else None,
+                security=_security(mode) if cell.secured else None,
                 tls=_tls(mode),
                 python_api_version=python_api_version
                 if cell.same_python_api
@@ -232,7 +289,6 @@ def matrix(
 
 def _failures(base: ServerConfig) -> list[Scenario]:
     """The connect failures; ``base`` carries the versions the client expects."""
-    secured = base.replace(security=SECURITY)
 
     def failure(
         name: str,
@@ -244,11 +300,12 @@ def _failures(base: ServerConfig) -> list[Scenario]:
         tls: TlsConfig | None = None,  # None: the mode's own transport
         foreign_client_certificate: bool = False,
         foreign_server_ca: bool = False,
+        expired_token: bool = False,
     ) -> Scenario:
         return Scenario(
             name=name,
             auth=mode,
-            config=secured.replace(tls=tls or _tls(mode)),
+            config=base.replace(security=_security(mode), tls=tls or _tls(mode)),
             credentials=credentials,
             expected_tier=None,
             expected_capabilities=frozenset(),
@@ -258,6 +315,7 @@ def _failures(base: ServerConfig) -> list[Scenario]:
             client_python_api_version=base.python_api_version,
             foreign_client_certificate=foreign_client_certificate,
             foreign_server_ca=foreign_server_ca,
+            expired_token=expired_token,
         )
 
     return [
@@ -333,6 +391,36 @@ def _failures(base: ServerConfig) -> list[Scenario]:
             Credentials("certificate", user="admin"),
             "tls",
             "the client trusts another CA than the target's",
+            foreign_server_ca=True,
+        ),
+        failure(
+            "oauth2-wrong_password",
+            "oauth2",
+            _oauth2("admin", "not-the-password"),
+            "authentication",
+            "the token endpoint refuses the password grant (invalid_grant)",
+        ),
+        failure(
+            "oauth2-wrong_client_secret",
+            "oauth2",
+            _oauth2("admin", "admin-pass", client_secret="not-the-secret"),
+            "authentication",
+            "the token endpoint refuses the client (invalid_client)",
+        ),
+        failure(
+            "oauth2-expired_token",
+            "oauth2",
+            _oauth2("admin", "admin-pass"),
+            "authentication",
+            "a token of the target's issuer, expired beyond the clock skew",
+            expired_token=True,
+        ),
+        failure(
+            "oauth2-unknown_ca",
+            "oauth2",
+            _oauth2("admin", "admin-pass"),
+            "tls",
+            "the client trusts another CA than the issuer's and the target's",
             foreign_server_ca=True,
         ),
     ]

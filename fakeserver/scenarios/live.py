@@ -68,6 +68,14 @@ class LiveScenario:
             return client.TokenAuthentication(c.token)
         if c.kind == "certificate" and c.cert_path is not None:
             return client.ClientCertificate(c.cert_path, c.key_path)
+        if c.kind == "oauth2" and c.user is not None and c.issuer_url is not None:
+            return client.OAuth2ResourceOwnerPasswordAuthentication(
+                username=c.user,
+                password=c.password or "",
+                client_id=c.client_id or "",
+                client_secret=c.client_secret or "",
+                issuer_url=c.issuer_url,
+            )
         return None
 
     def connect(

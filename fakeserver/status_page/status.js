@@ -102,11 +102,20 @@
   }
 
   function renderSecurity(security) {
-    facts(byId("security-facts"), [
+    const pairs = [
       ["secured", yesNo(security.enabled), "secured"],
       ["tokens", security.enabled ? `${security.tokens} (${security.token_type})` : "—", "tokens"],
       ["client certificates", security.client_certificates || "— (plain HTTP)", "client_certificates"],
-    ]);
+    ];
+    const oidc = security.oidc;
+    if (oidc) {
+      pairs.push(
+        ["OAuth 2 issuer", `${oidc.issuer || oidc.path} (password grant, ${oidc.algorithm} JWTs)`, "oidc_issuer"],
+        ["OAuth 2 clients", oidc.clients.join(", "), "oidc_clients"],
+        ["audience / roles claim", `${oidc.audience} / ${oidc.roles_claim}`, "oidc_audience"],
+      );
+    }
+    facts(byId("security-facts"), pairs);
     const rows = security.users.map((user) =>
       el("tr", { "data-user": user.name },
         el("td", {}, user.name),

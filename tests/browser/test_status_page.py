@@ -200,9 +200,13 @@ def test_reset_and_restart_bring_the_data_back(page: WebDriver, tmp_path: Path) 
         open_page(page, served, ADMIN)
         assert rows_of(page, "products") == 20
         add_product(served)
+        eventually(lambda: rows_of(page, "products") == 21, "the added product")
         page.find_element("id", "reset").click()  # also refreshes at once
         eventually(lambda: rows_of(page, "products") == 20, "the products back to 20 rows")
-        assert "reset to baseline: done" in page.find_element("id", "message").text
+        eventually(
+            lambda: "reset to baseline: done" in page.find_element("id", "message").text,
+            "the reset confirmed",
+        )
         assert (
             httpx.get(served.url + "/_fakeserver/api/status", auth=ADMIN).json()["data"]["tables"][
                 1

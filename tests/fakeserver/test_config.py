@@ -5,10 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from fakeserver import CubeSpec, SecurityConfig, ServerConfig, TableSpec, TlsConfig, User
+from fakeserver import (
+    CubeSpec,
+    OidcConfig,
+    SecurityConfig,
+    ServerConfig,
+    TableSpec,
+    TlsConfig,
+    User,
+)
 
 
 def test_defaults_match_the_spec() -> None:
@@ -190,3 +199,85 @@ def test_every_accepted_token_authenticates() -> None:
                 headers={"Authorization": f"Bearer {token}"},
             )
             assert response.text == "pong", token
+
+
+# -- the OAuth 2 issuer (SecurityConfig.oidc) -------------------------------------------------
+
+
+def test_oidc_defaults() -> None:
+    oidc = OidcConfig()
+    assert (oidc.path, oidc.audience, oidc.roles_claim) == ("/oidc", "fakeserver", "roles")
+    assert oidc.clients == {"fakeserver": "fakeserver-secret"}
+    assert (oidc.token_lifetime, oidc.clock_skew, oidc.algorithm) == (300, 30, "ES256")
+    assert SecurityConfig().oidc is None
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"path": "oidc"}, "oidc.path"),
+        ({"path": "/oidc/"}, "oidc.path"),
+        ({"path": "/"}, "oidc.path"),
+        ({"path": "/a b"}, "oidc.path"),
+        ({"path": "/atoti"}, "would hide"),
+        ({"path": "/activeviam/pivot/rest/v9"}, "would hide"),
+        ({"path": "/versions/rest"}, "would hide"),
+        ({"path": "/_fakeserver"}, "would hide"),  # the status page's prefix
+        ({"audience": " "}, "oidc.audience"),
+        ({"roles_claim": ""}, "oidc.roles_claim"),
+        ({"roles_claim": "a..b"}, "oidc.roles_claim"),
+        ({"clients": {}}, "at least one client"),
+        ({"clients": {"a b": "s"}}, "not a client id"),
+        ({"clients": {"app": ""}}, "secret of 'app'"),
+        ({"token_lifetime": 0}, "oidc.token_lifetime"),
+        ({"token_lifetime": 1.5}, "oidc.token_lifetime"),
+        ({"clock_skew": -1}, "oidc.clock_skew"),
+        ({"clock_skew": True}, "oidc.clock_skew"),
+        ({"algorithm": "HS256"}, "oidc.algorithm"),
+    ],
+)
+def test_bad_oidc_values_name_their_field(fields: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        OidcConfig(**fields)
+
+
+def test_oidc_client_secrets_stay_out_of_reprs_and_errors() -> None:
+    oidc = OidcConfig(clients={"app": "sup3r-secret"})
+    assert "sup3r-secret" not in repr(SecurityConfig(oidc=oidc))
+    with pytest.raises(ValueError) as caught:
+        OidcConfig(clients={"app": "sup3r-secret", "b\n": "sup3r-secret"})
+    assert "sup3r-secret" not in str(caught.value)
+    with pytest.raises(ValueError, match=r"security.oidc"):
+        SecurityConfig(oidc={"path": "/oidc"})  # type: ignore[arg-type]
+
+
+def test_oidc_from_toml_and_back(tmp_path: Path) -> None:
+    path = tmp_path / "issuer.toml"
+    path.write_text(
+        """
+[security]
+users = [{ name = "admin", password = "pw", roles = ["ROLE_USER", "ROLE_ADMIN"] }]
+
+[security.oidc]
+path = "/realms/test"
+audience = "atoti"
+roles_claim = "realm_access.roles"
+clients = { my-app = "s3cret" }
+token_lifetime = 60
+algorithm = "RS256"
+"""
+    )
+    config = ServerConfig.from_toml(path)
+    assert config.security is not None
+    assert config.security.oidc == OidcConfig(
+        path="/realms/test",
+        audience="atoti",
+        roles_claim="realm_access.roles",
+        clients={"my-app": "s3cret"},
+        token_lifetime=60,
+        algorithm="RS256",
+    )
+    assert ServerConfig.from_mapping(config.to_mapping()) == config
+    path.write_text("[security.oidc]\nlifetime = 60\n")
+    with pytest.raises(ValueError, match=r"security.oidc.lifetime: unknown field"):
+        ServerConfig.from_toml(path)

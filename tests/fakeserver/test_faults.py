@@ -12,6 +12,8 @@ from fakeserver import FakeServer, ServerConfig
 from fakeserver.config import Fault
 from fakeserver.protocol import PIVOT_PATH
 
+from ..conftest import CLIENT_ID, CLIENT_SECRET, OIDC_SECURITY
+
 PING = PIVOT_PATH + "/ping"
 
 
@@ -166,3 +168,22 @@ def test_a_fault_switched_off_stays_quiet_until_switched_on_or_reset() -> None:
         for index in (-1, 2):
             with pytest.raises(IndexError, match="2 configured"):
                 injector.set_enabled(index, False)
+
+
+def test_faults_apply_to_the_oauth2_issuer_paths() -> None:
+    # The issuer's routes are paths like any other: globs match them, before any route.
+    down = Fault("error", path="*/oidc/token", status=503, message="IdP down", times=1)
+    config = ServerConfig(security=OIDC_SECURITY, faults=(down,))
+    form = {
+        "grant_type": "password",
+        "username": "admin",
+        "password": "admin-pass",
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+    }
+    with FakeServer(config) as server, httpx.Client() as http:
+        refused = http.post(f"{server.url}/oidc/token", data=form)
+        assert refused.status_code == 503
+        assert refused.json() == {"error": "IdP down", "path": "/oidc/token", "status": 503}
+        assert http.post(f"{server.url}/oidc/token", data=form).status_code == 200  # once
+        assert http.get(f"{server.url}/oidc/jwks").status_code == 200  # other paths untouched

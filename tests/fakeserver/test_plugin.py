@@ -459,11 +459,53 @@ def test_fake_scenario_runs(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=ran, skipped=1)  # the empty selection is skipped
 
 
+OAUTH2_SCENARIOS = """
+import pytest
+
+import fakeserver_client as client
+
+
+@pytest.mark.fake_scenarios(auth="oauth2")
+def test_oauth2(fake_scenario):
+    c = fake_scenario.credentials
+    if c.kind == "oauth2":
+        auth = client.OAuth2ResourceOwnerPasswordAuthentication(
+            username=c.user, password=c.password, client_id=c.client_id,
+            client_secret=c.client_secret, issuer_url=c.issuer_url,
+        )
+    elif c.kind == "bearer":
+        auth = client.TokenAuthentication(c.token)
+    else:
+        auth = None
+    connect = lambda: client.Session.connect(
+        fake_scenario.url, authentication=auth,
+        certificate_authority=fake_scenario.certificate_authority,
+    )
+    if fake_scenario.expected_tier is None:
+        with pytest.raises((client.AuthenticationError, client.TlsError)):
+            connect()
+        return
+    with connect() as session:
+        assert session.tier.value == fake_scenario.expected_tier
+"""
+
+
+def test_fake_scenarios_select_the_oauth2_mode(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_oauth2=OAUTH2_SCENARIOS)
+    result = pytester.runpytest(*STRICT)
+    runs = matrix_runs(auth=["oauth2"])
+    assert len(runs) == 64 + 4 and all(s.auth == "oauth2" for s in runs)
+    result.assert_outcomes(passed=len(runs))
+
+
 @pytest.mark.parametrize(
     ("marker", "message"),
     [
         ("tiers=['LOCL']", "unknown tier 'LOCL' (known: LOCAL, *FAILURE)"),
-        ("auth=['kerberos']", "unknown auth mode 'kerberos' (known: basic, bearer, certificate)"),
+        (
+            "auth=['kerberos']",
+            "unknown auth mode 'kerberos' (known: basic, bearer, certificate, oauth2)",
+        ),
         ("colour='blue'", "unknown keyword 'colour'*"),
         ("server_version='six'", "*server_version: 'six' is not a version string*"),
     ],

@@ -7,19 +7,24 @@ process, on werkzeug requests built by hand.
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
+import ssl
+from collections.abc import Callable
 from dataclasses import replace
 
 import httpx
+import jwt
 import pytest
 import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from fakeserver import FakeServer, ServerConfig
+from fakeserver import FakeServer, OidcConfig, ServerConfig
 from fakeserver.errors import FakeHTTPError
 from fakeserver.protocol import PIVOT_PATH
 from fakeserver.security import (
@@ -268,3 +273,115 @@ def test_bearer_challenge_follows_the_configured_token_type() -> None:
     assert refusal(state, {"Authorization": "Bearer admin-token"}) == (
         "unsupported authentication scheme"
     )
+
+
+# -- bearer JWTs of the target's own issuer (SecurityConfig.oidc) -----------------------------
+
+
+def _forged(server: FakeServer, **changes: object) -> str:
+    """A token the issuer signed, then re-signed by a key the target has never seen."""
+    import jwt
+
+    good = server.issue_token("admin")
+    body = {**jwt.decode(good, options={"verify_signature": False}), **changes}
+    kid = jwt.get_unverified_header(good)["kid"]
+    return jwt.encode(body, ec.generate_private_key(ec.SECP256R1()), "ES256", {"kid": kid})
+
+
+def _unsigned(server: FakeServer) -> str:
+    good = server.issue_token("admin")
+    header = {"alg": "none", "typ": "JWT", "kid": jwt.get_unverified_header(good)["kid"]}
+    encoded = base64.urlsafe_b64encode(json.dumps(header).encode()).rstrip(b"=").decode()
+    return f"{encoded}.{good.split('.')[1]}."
+
+
+def _tampered(server: FakeServer) -> str:
+    head, body, signature = server.issue_token("user").split(".")
+    # the same payload with one character changed: the signature no longer covers it
+    flipped = body[:-2] + ("A" if body[-2] != "A" else "B") + body[-1]
+    return f"{head}.{flipped}.{signature}"
+
+
+BAD_JWTS: dict[str, Callable[[FakeServer], str]] = {
+    "expired": lambda s: s.issue_token("admin", expires_in=-3600),
+    "not_yet_valid": lambda s: s.issue_token("admin", claims={"nbf": 4_000_000_000}),
+    "wrong_audience": lambda s: s.issue_token("admin", claims={"aud": "another-api"}),
+    "wrong_issuer": lambda s: s.issue_token("admin", claims={"iss": "https://idp.invalid"}),
+    "another_key": _forged,
+    "alg_none": _unsigned,
+    "tampered": _tampered,
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_JWTS))
+def test_bad_jwts_are_401_invalid_token(oidc_server: FakeServer, kind: str) -> None:
+    token = BAD_JWTS[kind](oidc_server)
+    assert oidc_server.ca_path is not None
+    with httpx.Client(verify=_context(oidc_server.ca_path)) as client:
+        response = client.get(
+            oidc_server.url + PIVOT_PATH + "/ping", headers={"Authorization": f"Bearer {token}"}
+        )
+    assert_error(response, 401, PIVOT_PATH + "/ping")
+    assert response.json()["error"].startswith("invalid token: ")
+    challenges = response.headers.get_list("WWW-Authenticate")
+    assert 'Basic realm="fakeserver"' in challenges
+    [bearer] = [c for c in challenges if c.startswith("Bearer ")]
+    assert 'error="invalid_token"' in bearer and "error_description=" in bearer
+    assert token not in response.text
+    assert not token.split(".")[2] or token.split(".")[2] not in bearer
+
+
+def _context(ca_path: str) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=ca_path)
+
+
+def test_a_valid_jwt_authenticates_and_opaque_tokens_still_work(oidc_server: FakeServer) -> None:
+    assert oidc_server.ca_path is not None
+    with httpx.Client(verify=_context(oidc_server.ca_path)) as client:
+        session = oidc_server.url + "/atoti/rest/v1/session"
+        for header, user in (
+            (f"Bearer {oidc_server.issue_token('user')}", "user"),
+            (f"bearer {oidc_server.issue_token('admin')}", "admin"),  # scheme in any case
+            ("Bearer admin-token", "admin"),  # the configured opaque token
+        ):
+            response = client.get(session, headers={"Authorization": header})
+            assert response.status_code == 200, response.text
+            assert response.json()["user"]["name"] == user
+        anonymous = client.get(session)
+        assert 'Bearer realm="fakeserver"' in anonymous.headers.get_list("WWW-Authenticate")
+
+
+def test_the_token_is_trusted_as_a_resource_server_trusts_it(oidc_server: FakeServer) -> None:
+    # The roles are the token's, not the accounts' of now: a change shows in the next token.
+    token = oidc_server.issue_token("user")
+    oidc_server.state.update_individual_roles({"user": ["ROLE_USER", "ROLE_ADMIN"]})
+    promoted = oidc_server.issue_token("user")
+    oidc_server.state.update_credentials({"user": None})  # removed after its token was issued
+    assert oidc_server.ca_path is not None
+    with httpx.Client(verify=_context(oidc_server.ca_path)) as client:
+        session = oidc_server.url + "/atoti/rest/v1/session"
+        old = client.get(session, headers={"Authorization": f"Bearer {token}"}).json()
+        new = client.get(session, headers={"Authorization": f"Bearer {promoted}"}).json()
+    assert old["user"] == {"name": "user", "roles": ["ROLE_USER"]}
+    assert new["user"] == {"name": "user", "roles": ["ROLE_ADMIN", "ROLE_USER"]}
+
+
+def test_tokens_minted_for_unknown_users_need_roles(oidc_server: FakeServer) -> None:
+    with pytest.raises(ValueError, match="no user named 'ghost'"):
+        oidc_server.issue_token("ghost")
+    token = oidc_server.issue_token("ghost", roles={"ROLE_USER"})
+    request = Request(EnvironBuilder(headers=[("Authorization", f"Bearer {token}")]).get_environ())
+    # in-process the issuer expected is the bound one, whatever the request's host
+    assert authenticate(request, oidc_server.state) == Identity("ghost", frozenset({"ROLE_USER"}))
+
+
+def test_jwts_are_not_accepted_without_an_issuer(secured_server: FakeServer) -> None:
+    with FakeServer(ServerConfig(security=replace(SECURITY, oidc=None))) as plain:
+        assert plain.state.issuer is None
+    with FakeServer(ServerConfig(security=replace(SECURITY, oidc=OidcConfig()))) as issuer:
+        token = issuer.issue_token("admin")
+    response = httpx.get(
+        secured_server.url + PIVOT_PATH + "/ping", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert_error(response, 401, PIVOT_PATH + "/ping")
+    assert response.json()["error"] == "invalid token"  # an unknown opaque token, no more

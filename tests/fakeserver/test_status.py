@@ -10,7 +10,9 @@ import pytest
 
 import fakeserver_client as client
 from fakeserver import FakeServer, SecurityConfig, ServerConfig, TableSpec, TlsConfig, User
-from fakeserver.config import CubeSpec, Fault
+from fakeserver.config import CubeSpec, Fault, OidcConfig
+from fakeserver.host import host_identity
+from fakeserver.state import ServerState
 from fakeserver.status import (
     ClientVersions,
     LoggedRequest,
@@ -286,3 +288,28 @@ def test_own_host_names() -> None:
     assert own_host_names("192.0.2.7") == frozenset({"192.0.2.7"})
     assert own_host_names("Box.Example") == frozenset({"box.example"})
     assert own_host_names("0.0.0.0") is None and own_host_names("::") is None
+
+
+def test_an_oauth2_issuer_shows_its_clients_but_never_their_secrets() -> None:
+    oidc = OidcConfig(clients={"my-app": "my-app-secret-value", "other": "other-secret"})
+    config = ServerConfig(security=SecurityConfig(users=(ADMIN,), oidc=oidc))
+    with FakeServer(config) as server:
+        data = snapshot(
+            server.state, server.emulation.console, server.emulation.host, ClientVersions()
+        )
+        assert data["security"]["oidc"] == {
+            "issuer": server.url + "/oidc",
+            "path": "/oidc",
+            "audience": "fakeserver",
+            "roles_claim": "roles",
+            "algorithm": "ES256",
+            "clients": ["my-app", "other"],
+        }
+        text = json.dumps(data)
+        assert "my-app-secret-value" not in text and "other-secret" not in text
+    assert (
+        snapshot(ServerState(ServerConfig()), None, host_identity(), ClientVersions())["security"][
+            "oidc"
+        ]
+        is None
+    )

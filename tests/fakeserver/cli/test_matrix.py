@@ -243,8 +243,9 @@ def test_scenarios_grid_shows_the_expected_tiers(capsys: pytest.CaptureFixture[s
     lines = result.stdout.splitlines()
     assert lines[0].startswith("basic: expected tiers")
     # Two REMOTE cells per mode: a b c met, d not, f met (e either way).
-    assert [line[11:].split() for line in lines if line.startswith("✓ ✓ ✓")] == [["R", "R"]] * 3
-    assert sum(line[11:].count("R") for line in lines if line[:1] in "✓·") == 6
+    modes = len(scenarios.AUTH_MODES)
+    assert [line[11:].split() for line in lines if line.startswith("✓ ✓ ✓")] == [["R", "R"]] * modes
+    assert sum(line[11:].count("R") for line in lines if line[:1] in "✓·") == 2 * modes
     refused = in_process(["scenarios", "--format", "junit"], capsys)
     assert_one_line_error(refused, "--format", "matrix")
 

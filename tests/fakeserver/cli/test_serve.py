@@ -142,6 +142,50 @@ def test_flags_shape_the_target_and_hide_non_demo_secrets(tmp_path: Path) -> Non
         assert secret not in summary
 
 
+def test_oidc_announces_the_issuer_and_its_curl_line_gets_a_token(tmp_path: Path) -> None:
+    with serve(tmp_path, "--tls", "--oidc") as served:
+        ca = served.ready["ca"]
+        issuer = served.url + "/oidc"
+        out = served.stdout
+        assert f"oidc      issuer {issuer} (password grant, ES256 JWTs)" in out
+        assert f"discovery {issuer}/.well-known/openid-configuration" in out
+        assert "client 'fakeserver', secret 'fakeserver-secret' (demo)" in out
+        [curl] = [
+            line.strip()
+            for line in out.splitlines()
+            if line.strip().startswith("curl") and "/oidc/token" in line
+        ]
+        assert curl == (
+            f"curl --cacert {ca} -u fakeserver:fakeserver-secret -d grant_type=password "
+            f"-d username=admin -d password=passwd {issuer}/token"
+        )
+        # what that line sends, sent with httpx
+        context = ssl.create_default_context(cafile=ca)
+        answer = httpx.post(
+            f"{issuer}/token",
+            data={"grant_type": "password", "username": "admin", "password": "passwd"},
+            auth=("fakeserver", "fakeserver-secret"),
+            verify=context,
+        )
+        assert answer.status_code == 200, answer.text
+        auth = client.OAuth2ResourceOwnerPasswordAuthentication(
+            username="user",
+            password="passwd",
+            client_id="fakeserver",
+            client_secret="fakeserver-secret",
+            issuer_url=issuer,
+        )
+        with client.Session.connect(served.url, authentication=auth, certificate_authority=ca) as s:
+            assert s.tier is client.Tier.READ_ONLY
+
+
+def test_oidc_client_secrets_of_your_own_are_not_shown(tmp_path: Path) -> None:
+    with serve(tmp_path, "--oidc-client", "app:my-own-secret") as served:
+        assert "client 'app', secret not shown" in served.stdout
+        assert "my-own-secret" not in served.stdout
+        assert "/oidc/token" not in served.stdout  # no curl line without a published secret
+
+
 def test_tls_writes_ca_and_client_certificates_to_cert_dir(tmp_path: Path) -> None:
     cert_dir = tmp_path / "certs"
     with serve(

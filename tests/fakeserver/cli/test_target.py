@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from fakeserver.cli import target
-from fakeserver.config import Fault
+from fakeserver.config import Fault, OidcConfig, ServerConfig
 
 from .command import assert_one_line_error, in_process
 
@@ -66,3 +67,47 @@ def test_bad_config_files_are_one_line_exit_2(
     path.write_text(text)
     result = in_process(["serve", "--port", "0", "--config", str(path)], capsys)
     assert_one_line_error(result, *fragments)
+
+
+def _config(*flags: str) -> ServerConfig:
+    parser = argparse.ArgumentParser()
+    target.add_arguments(parser)
+    return target.build_config(parser.parse_args(list(flags)))
+
+
+def test_oidc_flag_adds_the_default_issuer_to_the_demo() -> None:
+    security = _config("--oidc").security
+    assert security is not None and security.oidc == OidcConfig()
+    assert _config().security is not None and _config().security.oidc is None  # type: ignore[union-attr]
+
+
+def test_oidc_clients_replace_the_demo_client_and_imply_oidc() -> None:
+    security = _config("--oidc-client", "app:s3cret", "--oidc-client", "cli:x").security
+    assert security is not None and security.oidc is not None
+    assert security.oidc.clients == {"app": "s3cret", "cli": "x"}
+
+
+def test_oidc_from_a_file_keeps_its_settings_under_the_flags(tmp_path: Path) -> None:
+    path = tmp_path / "issuer.toml"
+    path.write_text(
+        '[[security.users]]\nname = "a"\npassword = "b"\n'
+        '[security.oidc]\npath = "/realms/x"\nclients = { app = "one" }\n'
+    )
+    security = _config("--config", str(path), "--oidc-client", "app:two").security
+    assert security is not None and security.oidc is not None
+    assert (security.oidc.path, security.oidc.clients) == ("/realms/x", {"app": "two"})
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--unsecured", "--oidc"], "--oidc: the target is unsecured"),
+        (["--unsecured", "--oidc-client", "a:b"], "--oidc-client: the target is unsecured"),
+        (["--oidc-client", "nosecret"], "expected ID:SECRET"),
+        (["--oidc-client", "a b:c"], "not a client id"),
+    ],
+)
+def test_bad_oidc_flags_are_one_line(
+    args: list[str], fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert_one_line_error(in_process(["serve", "--port", "0", *args], capsys), fragment)

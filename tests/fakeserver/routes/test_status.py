@@ -15,9 +15,8 @@ import pytest
 from fakeserver import FakeServer, SecurityConfig, ServerConfig, TableSpec, TlsConfig, User
 from fakeserver.app import Emulation
 from fakeserver.config import Fault
-from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
+from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH, STATUS_PREFIX
 from fakeserver.state import ServerState
-from fakeserver.status import STATUS_PREFIX
 
 from ..wire import assert_error
 

@@ -14,9 +14,8 @@ from collections import Counter
 from importlib import import_module
 
 from fakeserver import routes
-from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
+from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH, STATUS_PREFIX
 from fakeserver.routes import ROUTE_TABLE, ROUTES, Context, Route, url_map
-from fakeserver.status import STATUS_PREFIX
 
 #: SPEC §4.1, the tables of §4.4 and §4.5, and the MDX query (§4.4, issue 8), as written
 #: there: ``{pivot}`` and ``{atoti}`` are the restPaths the versions listing gives.
@@ -41,6 +40,10 @@ SPEC_ROUTES = {
     "PUT {atoti}/security/basic/credentials",
     "GET {atoti}/security/individual-roles",
     "PUT {atoti}/security/individual-roles",
+    # §4.3: the OAuth 2 issuer, under any prefix (its view answers only SecurityConfig.oidc.path)
+    "GET {issuer}/.well-known/openid-configuration",
+    "POST {issuer}/token",
+    "GET {issuer}/jwks",
 }
 #: The fake's own status page (issue 16): under a prefix no Atoti route uses.
 STATUS_ROUTES = {
@@ -63,6 +66,7 @@ def _spec_form(method: str, path: str) -> str:
     ):
         if path.startswith(root + "/"):
             path = placeholder + path[len(root) :]
+    path = path.replace("/<path:prefix>", "{issuer}")
     path = path.replace("<name>", "{name}").replace("<int:index>", "{index}")
     return f"{method} {path}"
 
@@ -86,7 +90,7 @@ def _views() -> list[types.FunctionType]:
 
 def test_every_view_is_in_the_table_exactly_once() -> None:
     views = _views()
-    assert len(views) == len(ROUTES) == 23  # a sanity floor: the search found the views
+    assert len(views) == len(ROUTES) == 26  # a sanity floor: the search found the views
     listed = Counter(route.view for route in ROUTE_TABLE)
     assert {view: listed[view] for view in views} == dict.fromkeys(views, 1)
     assert set(listed) == set(views)  # and nothing else is listed

@@ -22,12 +22,19 @@ FAILURE_NAMES = (
     "certificate-unknown_user",
     "bearer-unknown_ca",
     "certificate-unknown_ca",
+    "oauth2-wrong_password",
+    "oauth2-wrong_client_secret",
+    "oauth2-expired_token",
+    "oauth2-unknown_ca",
 )
 
 
 def test_matrix_covers_every_cell_for_every_auth_mode() -> None:
     assert len(MATRIX) >= 150  # the bar
-    assert len(MATRIX) == 64 * 3 + len(FAILURE_NAMES) == 202
+    assert AUTH_MODES == ("basic", "bearer", "certificate", "oauth2")
+    assert len(MATRIX) == 64 * 4 + len(FAILURE_NAMES) == 270
+    # the original matrix, before oauth2: the other three modes
+    assert len(scenarios.select(MATRIX, auth=["basic", "bearer", "certificate"])) == 202
     assert [s.name for s in MATRIX if s.cell is None] == list(FAILURE_NAMES)
     assert all(s.expected_tier is None for s in MATRIX if s.cell is None)
     for mode in AUTH_MODES:

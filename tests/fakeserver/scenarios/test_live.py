@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 
+import jwt
 import pytest
 
 import fakeserver_client as client
@@ -72,9 +74,40 @@ def test_verify_reports_a_failure_of_the_wrong_kind() -> None:
         ("basic-admin-same_api-local_host", client.BasicAuthentication),
         ("bearer-admin-same_api-local_host", client.TokenAuthentication),
         ("certificate-admin-same_api-local_host", client.ClientCertificate),
+        ("oauth2-admin-same_api-local_host", client.OAuth2ResourceOwnerPasswordAuthentication),
+        ("oauth2-expired_token", client.TokenAuthentication),
         ("basic-unsecured-anonymous-same_api-local_host", type(None)),
     ],
 )
 def test_credentials_become_the_client_authentication(name: str, kind: type) -> None:
     with _scenario(name).run() as live:
         assert isinstance(live.authentication(), kind)
+
+
+def test_oauth2_credentials_name_the_running_issuer() -> None:
+    with _scenario("oauth2-user-same_api-local_host").run() as live:
+        c = live.credentials
+        assert (c.kind, c.user, c.issuer_url) == ("oauth2", "user", live.server.issuer_url)
+        assert c.issuer_url is not None and c.issuer_url.startswith(live.url)
+        assert (c.client_id, c.client_secret) == ("scenario-client", "scenario-secret")
+
+
+def test_an_unsecured_target_gets_its_token_from_a_second_issuer() -> None:
+    with _scenario("oauth2-unsecured-admin-same_api-local_host").run() as live:
+        assert live.server.issuer_url is None  # unsecured: no issuer of its own
+        issuer = live.credentials.issuer_url
+        assert issuer is not None and not issuer.startswith(live.url)
+        with live.connect() as session:  # the token is sent, and ignored
+            assert session.conditions.admin is False
+        sent = [rq.headers.get("Authorization", "") for rq, _ in live.server.log]
+        assert sent and all(h.startswith("Bearer ey") for h in sent)
+
+
+def test_the_expired_token_scenario_presents_an_expired_jwt() -> None:
+    with _scenario("oauth2-expired_token").run() as live:
+        token = live.credentials.token
+        assert live.credentials.kind == "bearer" and token is not None
+        claims = jwt.decode(token, options={"verify_signature": False})
+        assert claims["exp"] < time.time() - 30  # beyond the issuer's clock skew
+        with pytest.raises(client.AuthenticationError, match="the token has expired"):
+            live.connect()
