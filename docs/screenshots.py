@@ -13,9 +13,7 @@ headless Chromium and saves ``docs/images/status-page.png``; then it writes what
 from __future__ import annotations
 
 import base64
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,33 +23,14 @@ import httpx
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-IMAGES = Path(__file__).resolve().parent / "images"
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-)
+ROOT = Path(__file__).resolve().parents[1]
+IMAGES = ROOT / "docs" / "images"
+sys.path.insert(0, str(ROOT))  # the browser tests' Chromium setup and terminal helper
+
+from tests.browser.conftest import CHROMEDRIVER, CHROMIUM, FLAGS  # noqa: E402
+from tests.fakeserver.cli.command import on_a_terminal, serve  # noqa: E402
+
 WIDTH = 1280
-
-
-def _wait_ready(ready: Path, process: subprocess.Popen[bytes]) -> str:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"fakeserver serve exited {process.returncode}")
-        try:
-            return str(json.loads(ready.read_text())["url"])
-        except (OSError, ValueError):
-            time.sleep(0.05)
-    raise SystemExit("fakeserver serve never became ready")
 
 
 def _traffic(url: str) -> None:
@@ -74,24 +53,20 @@ def _traffic(url: str) -> None:
 
 def status_page() -> Path:
     with tempfile.TemporaryDirectory() as scratch:
-        ready = Path(scratch) / "ready.json"
-        command = [sys.executable, "-m", "fakeserver", "serve", "--port", "0"]
-        command += ["--ready-file", str(ready), "--fault", "error:*/flaky:status=503"]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-        try:
-            url = _wait_ready(ready, process)
-            _traffic(url)
+        with serve(Path(scratch), "--fault", "error:*/flaky:status=503") as served:
+            _traffic(served.url)
             options = webdriver.ChromeOptions()
             options.binary_location = CHROMIUM
             for flag in FLAGS:
                 options.add_argument(flag)
-            options.add_argument(f"--user-data-dir={Path(scratch) / 'profile'}")
+            options.add_argument("--hide-scrollbars")
             options.add_argument(f"--window-size={WIDTH},1000")
+            options.add_argument(f"--user-data-dir={Path(scratch) / 'profile'}")
             driver = webdriver.Chrome(
                 service=Service(executable_path=CHROMEDRIVER), options=options
             )
             try:
-                scheme, rest = url.split("://")
+                scheme, rest = served.url.split("://")
                 driver.get(f"{scheme}://admin:passwd@{rest}/_fakeserver/")
                 deadline = time.monotonic() + 20
                 while not driver.execute_script("return document.body.dataset.loaded"):
@@ -107,40 +82,18 @@ def status_page() -> Path:
                         "clip": {"x": 0, "y": 0, "width": WIDTH, "height": height, "scale": 1},
                     },
                 )
-                target = IMAGES / "status-page.png"
-                target.write_bytes(base64.b64decode(shot["data"]))
             finally:
                 driver.quit()
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    target = IMAGES / "status-page.png"
+    target.write_bytes(base64.b64decode(shot["data"]))
     return target
 
 
 def matrix_grid() -> Path:
     """The grid as a 120-column terminal shows it (a pseudo-terminal, colour off)."""
-    primary, secondary = os.openpty()
     environment = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fakeserver", "matrix", "--format", "grid"],
-        stdout=secondary,
-        stderr=subprocess.DEVNULL,
-        env=environment,
-    )
-    os.close(secondary)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(primary, 65536)
-        except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(primary)
-    process.wait(timeout=120)
     target = IMAGES / "matrix-grid.txt"
-    target.write_text(seen.decode("utf-8").replace("\r\n", "\n"), encoding="utf-8")
+    target.write_text(on_a_terminal(["matrix", "--format", "grid"], environment), "utf-8")
     return target
 
 

@@ -37,7 +37,6 @@ FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
-    "--window-size=1400,1800",
 )
 _DRIVER = pytest.StashKey["tuple[WebDriver, Path]"]()
 
@@ -81,6 +80,7 @@ def driver(chromium: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     options.binary_location = CHROMIUM
     for flag in FLAGS:
         options.add_argument(flag)
+    options.add_argument("--window-size=1400,1800")
     options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
     options.accept_insecure_certs = True  # the fake's CA is made at run time
     service = Service(executable_path=CHROMEDRIVER, env=ENV)

@@ -121,3 +121,29 @@ def _wait_ready(process: subprocess.Popen[str], ready_file: Path, err: Path) -> 
             pytest.fail(f"fakeserver serve exited {process.returncode}: {err.read_text()}")
         time.sleep(0.01)
     pytest.fail("fakeserver serve never wrote its ready file")
+
+
+def read_terminal(primary: int) -> bytes:
+    """Everything written to a pseudo-terminal until the child closes it; closes ``primary``."""
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(primary)
+    return seen
+
+
+def on_a_terminal(args: list[str], env: dict[str, str]) -> str:
+    """``fakeserver ARGS`` with stdout on a pseudo-terminal: what a user's terminal shows."""
+    primary, secondary = os.openpty()
+    command = [sys.executable, "-m", "fakeserver", *args]
+    process = subprocess.Popen(command, stdout=secondary, stderr=subprocess.DEVNULL, env=env)
+    os.close(secondary)
+    seen = read_terminal(primary)
+    assert process.wait(timeout=TIMEOUT) in (0, 1), "1: a mismatch, still a full report"
+    return seen.decode("utf-8").replace("\r\n", "\n")

@@ -17,7 +17,15 @@ import pytest
 from fakeserver import scenarios
 from fakeserver.scenarios import Scenario
 
-from .command import ENV, TIMEOUT, assert_one_line_error, fakeserver, in_process
+from .command import (
+    ENV,
+    TIMEOUT,
+    assert_one_line_error,
+    fakeserver,
+    in_process,
+    on_a_terminal,
+    read_terminal,
+)
 
 
 def expect_instead(monkeypatch: pytest.MonkeyPatch, name: str, tier: str | None) -> None:
@@ -60,16 +68,7 @@ def test_matrix_passes_with_a_filter_and_shows_progress_on_a_terminal() -> None:
     command += ["--filter", "LOCAL,FAILURE"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=secondary, env=ENV)
     os.close(secondary)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(primary, 4096)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(primary)
+    seen = read_terminal(primary)
     assert process.stdout is not None
     with process.stdout:
         stdout = process.stdout.read().decode("utf-8")
@@ -253,26 +252,6 @@ def test_scenarios_grid_shows_the_expected_tiers(capsys: pytest.CaptureFixture[s
 def test_an_unwritable_output_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     args = ["matrix", "--filter", "basic-unknown_user", "--output", "/no/such/dir/out.xml"]
     assert_one_line_error(in_process(args, capsys), "--output", "/no/such/dir/out.xml")
-
-
-def on_a_terminal(args: list[str], env: dict[str, str]) -> str:
-    """``fakeserver ARGS`` with stdout on a pseudo-terminal: what a user's terminal shows."""
-    primary, secondary = os.openpty()
-    command = [sys.executable, "-m", "fakeserver", *args]
-    process = subprocess.Popen(command, stdout=secondary, stderr=subprocess.DEVNULL, env=env)
-    os.close(secondary)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(primary, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(primary)
-    assert process.wait(timeout=TIMEOUT) == 0
-    return seen.decode("utf-8").replace("\r\n", "\n")
 
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
