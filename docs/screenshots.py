@@ -20,14 +20,12 @@ import time
 from pathlib import Path
 
 import httpx
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = ROOT / "docs" / "images"
 sys.path.insert(0, str(ROOT))  # the browser tests' Chromium setup and terminal helper
 
-from tests.browser.conftest import CHROMEDRIVER, CHROMIUM, FLAGS  # noqa: E402
+from tests.browser.conftest import start_chromium  # noqa: E402
 from tests.fakeserver.cli.command import on_a_terminal, serve  # noqa: E402
 
 WIDTH = 1280
@@ -55,15 +53,8 @@ def status_page() -> Path:
     with tempfile.TemporaryDirectory() as scratch:
         with serve(Path(scratch), "--fault", "error:*/flaky:status=503") as served:
             _traffic(served.url)
-            options = webdriver.ChromeOptions()
-            options.binary_location = CHROMIUM
-            for flag in FLAGS:
-                options.add_argument(flag)
-            options.add_argument("--hide-scrollbars")
-            options.add_argument(f"--window-size={WIDTH},1000")
-            options.add_argument(f"--user-data-dir={Path(scratch) / 'profile'}")
-            driver = webdriver.Chrome(
-                service=Service(executable_path=CHROMEDRIVER), options=options
+            driver = start_chromium(
+                Path(scratch) / "profile", "--hide-scrollbars", f"--window-size={WIDTH},1000"
             )
             try:
                 scheme, rest = served.url.split("://")

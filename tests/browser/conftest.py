@@ -70,22 +70,29 @@ def chromium() -> Iterator[None]:
     yield
 
 
-@pytest.fixture(scope="module")
-def driver(chromium: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
-    """One headless Chromium per module, with a fresh profile."""
+def start_chromium(profile: Path, *flags: str) -> WebDriver:
+    """Headless Chromium with a fresh ``profile`` directory, driven through the system's
+    chromedriver (also what ``docs/screenshots.py`` uses)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in FLAGS:
+    for flag in (*FLAGS, *flags, f"--user-data-dir={profile}"):
         options.add_argument(flag)
-    options.add_argument("--window-size=1400,1800")
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
     options.accept_insecure_certs = True  # the fake's CA is made at run time
-    service = Service(executable_path=CHROMEDRIVER, env=ENV)
-    browser = webdriver.Chrome(service=service, options=options)
+    browser = webdriver.Chrome(
+        service=Service(executable_path=CHROMEDRIVER, env=ENV), options=options
+    )
     browser.set_page_load_timeout(30)
+    return browser
+
+
+@pytest.fixture(scope="module")
+def driver(chromium: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    """One headless Chromium per module, with a fresh profile."""
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    browser = start_chromium(profile, "--window-size=1400,1800")
     try:
         yield browser
     finally:
