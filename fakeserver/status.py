@@ -15,6 +15,7 @@ browser tests check it against what the thin client really decides.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ from .state import ServerState
 __all__ = [
     "HEAD_ROWS",
     "MAX_REQUESTS",
+    "MAX_SHOWN",
     "UNLOGGED_KEY",
     "ClientVersions",
     "Console",
@@ -65,6 +67,8 @@ __all__ = [
 UNLOGGED_KEY = "fakeserver.unlogged"
 #: How many first rows of each table the page shows.
 HEAD_ROWS = 5
+#: How many tables and cubes one answer describes (sessions may create any number).
+MAX_SHOWN = 50
 #: The most log entries one answer carries (``limit``), and the default.
 MAX_REQUESTS = 500
 DEFAULT_REQUESTS = 100
@@ -241,10 +245,11 @@ def _data(state: ServerState) -> dict[str, Any]:
                     [_short(v) for v in row] for row in table.query(None, None, HEAD_ROWS)["rows"]
                 ],
             }
-            for table in state.tables.values()
+            for table in itertools.islice(state.tables.values(), MAX_SHOWN)
         ]
+        counts = {"tables": len(state.tables), "cubes": len(state.cubes)}
         cubes = []
-        for cube in state.cubes.values():
+        for cube in itertools.islice(state.cubes.values(), MAX_SHOWN):
             table = state.tables.get(cube.table)
             described = cube.discovery(table) if table is not None else None
             cubes.append(
@@ -265,7 +270,7 @@ def _data(state: ServerState) -> dict[str, Any]:
                     else [m["name"] for m in described["measures"]],
                 }
             )
-    return {"tables": tables, "cubes": cubes}
+    return {"tables": tables, "cubes": cubes, "counts": counts}
 
 
 def _security(state: ServerState) -> dict[str, Any]:

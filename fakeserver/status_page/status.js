@@ -198,12 +198,18 @@
       return details;
     });
     if (!tables.length) tables.push(el("p", { class: "muted" }, "no tables"));
+    if (data.counts.tables > data.tables.length) {
+      tables.push(el("p", { class: "muted" }, `… and ${data.counts.tables - data.tables.length} more tables`));
+    }
     byId("tables").replaceChildren(...tables);
     const cubes = data.cubes.map((cube) =>
       el("li", { "data-cube": cube.name },
         el("strong", {}, cube.name), ` on ${cube.table}: levels `,
         cube.levels.join(", ") || "—", "; measures ", cube.measures.join(", ") || "—"));
     if (!cubes.length) cubes.push(el("li", { class: "muted" }, "no cubes"));
+    if (data.counts.cubes > data.cubes.length) {
+      cubes.push(el("li", { class: "muted" }, `… and ${data.counts.cubes - data.cubes.length} more cubes`));
+    }
     byId("cubes").replaceChildren(...cubes);
   }
 

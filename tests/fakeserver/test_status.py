@@ -12,8 +12,10 @@ import fakeserver_client as client
 from fakeserver import FakeServer, SecurityConfig, ServerConfig, TableSpec, TlsConfig, User
 from fakeserver.config import CubeSpec, Fault, OidcConfig
 from fakeserver.host import host_identity
+from fakeserver.model import Cube, Table
 from fakeserver.state import ServerState
 from fakeserver.status import (
+    MAX_SHOWN,
     ClientVersions,
     LoggedRequest,
     describe_fault,
@@ -313,3 +315,13 @@ def test_an_oauth2_issuer_shows_its_clients_but_never_their_secrets() -> None:
         ]
         is None
     )
+
+
+def test_the_data_shown_is_bounded() -> None:
+    state = ServerState(ServerConfig(security=SECURITY))
+    for index in range(MAX_SHOWN + 7):
+        state.tables[f"t{index}"] = Table(f"t{index}", {"id": "int"})
+        state.cubes[f"c{index}"] = Cube(f"c{index}", f"t{index}")
+    data = snapshot(state, None, host_identity(), ClientVersions())["data"]
+    assert len(data["tables"]) == len(data["cubes"]) == MAX_SHOWN
+    assert data["counts"] == {"tables": MAX_SHOWN + 7, "cubes": MAX_SHOWN + 7}
