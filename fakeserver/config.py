@@ -12,16 +12,19 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from .generations import generation
 from .host import HostKind
 from .limits import Limits
-from .model import ATOTI_TYPES, SCALAR_TYPES, DataError, NameKind, Table, check_name
+from .model import ATOTI_TYPES, SCALAR_TYPES, DataError, NameKind, Table, check_name, short
 from .protocol import (
     CLOUD_SCHEMES,
+    DEFAULT_PIVOT_IDS,
     DEFAULT_PYTHON_API_VERSION,
     DEFAULT_SERVER_VERSION,
     STATUS_PREFIX,
@@ -46,12 +49,14 @@ __all__ = [
 ]
 
 
-_VERSION = re.compile(r"^\d+(\.\d+){1,3}([.+-][0-9A-Za-z]+([.-][0-9A-Za-z]+)*)?$")
-_ROLE = re.compile(r"^ROLE_[A-Z0-9_]+$")
+# Every pattern is used with ``fullmatch``: ``$`` also matches before a final newline, and
+# "ROLE_ADMIN\n" would be a valid role that is silently not the admin role.
+_VERSION = re.compile(r"\d+(\.\d+){1,3}([.+-][0-9A-Za-z]+([.-][0-9A-Za-z]+)*)?")
+_ROLE = re.compile(r"ROLE_[A-Z0-9_]+")
 #: RFC 7235's token68: what a bearer token may be, so the header can carry it.
-TOKEN68 = re.compile(r"^[A-Za-z0-9._~+/-]+=*$")
-
-_CLOUD_URL = re.compile(rf"^(?:{'|'.join(CLOUD_SCHEMES)})://[^/]+/.+")
+TOKEN68 = re.compile(r"[A-Za-z0-9._~+/-]+=*")
+_TOKEN_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+_CLOUD_URL = re.compile(rf"(?:{'|'.join(CLOUD_SCHEMES)})://[^/]+/.+")
 
 ClientCertificateMode = Literal["none", "optional", "required"]
 OidcAlgorithm = Literal["ES256", "RS256"]
@@ -61,9 +66,39 @@ def _fail(field_name: str, problem: str) -> ValueError:
     return ValueError(f"{field_name}: {problem}")
 
 
+def _sequence(
+    field_name: str, value: object, what: str, *, unordered: bool = False
+) -> Sequence[Any] | AbstractSet[Any]:
+    """``value`` if it is a list or tuple (or a set, when order does not matter).
+
+    Anything else is refused by name: a string or a mapping would otherwise be read as
+    its characters or keys, and a generator would be used up by the first look.
+    """
+    if isinstance(value, (list, tuple)) or (unordered and isinstance(value, AbstractSet)):
+        return value
+    raise _fail(field_name, f"must be {what}, not {short(value)}")
+
+
+def _row(field_name: str, row: object, columns: Mapping[str, str]) -> tuple[Any, ...]:
+    """One row of a table: values in column order, or an object mapped by column name.
+
+    An object's missing columns are null (their default applies) and an unknown one is
+    an error: the same rule as rows over the wire (``Table.prepare``).
+    """
+    if isinstance(row, Mapping):
+        unknown = [k for k in row if k not in columns]
+        if unknown:
+            raise _fail(field_name, f"no column {short(unknown[0])}")
+        return tuple(row.get(column) for column in columns)
+    values = tuple(_sequence(field_name, row, "a list of values or an object of column: value"))
+    if len(values) != len(columns):
+        raise _fail(field_name, f"has {len(values)} values for {len(columns)} columns")
+    return values
+
+
 def _check_version(field_name: str, value: object) -> str:
-    if not isinstance(value, str) or not _VERSION.match(value):
-        raise _fail(field_name, f"{value!r} is not a version string such as '6.1.2'")
+    if not isinstance(value, str) or not _VERSION.fullmatch(value):
+        raise _fail(field_name, f"{short(value)} is not a version string such as '6.1.2'")
     return value
 
 
@@ -87,14 +122,14 @@ class User:
         _check_name("user.name", self.name, "user")
         if not isinstance(self.password, str):
             raise _fail(f"user {self.name!r}.password", "must be a string")
-        roles = self.roles
-        if isinstance(roles, str) or not isinstance(roles, Iterable):
-            raise _fail(f"user {self.name!r}.roles", "must be a collection of role names")
+        roles = _sequence(
+            f"user {self.name!r}.roles", self.roles, "a collection of role names", unordered=True
+        )
         for role in roles:
-            if not isinstance(role, str) or not _ROLE.match(role):
+            if not isinstance(role, str) or not _ROLE.fullmatch(role):
                 raise _fail(
                     f"user {self.name!r}.roles",
-                    f"{role!r} is not a role name such as 'ROLE_USER' (ROLE_ + upper case)",
+                    f"{short(role)} is not a role name such as 'ROLE_USER' (ROLE_ + upper case)",
                 )
         object.__setattr__(self, "roles", frozenset(roles))
 
@@ -133,19 +168,23 @@ class OidcConfig:
     def __post_init__(self) -> None:
         path = self.path
         if not isinstance(path, str) or not _ISSUER_PATH.fullmatch(path):
-            raise _fail("oidc.path", f"{path!r} is not a path such as '/oidc' (no trailing '/')")
+            raise _fail(
+                "oidc.path", f"{short(path)} is not a path such as '/oidc' (no trailing '/')"
+            )
         if any(path == p or path.startswith(p + "/") for p in _RESERVED_PREFIXES):
             raise _fail("oidc.path", f"{path!r} would hide the target's own routes")
         if not isinstance(self.audience, str) or not self.audience.strip():
             raise _fail("oidc.audience", "must be a non-empty string")
         if not isinstance(self.roles_claim, str) or not _CLAIM.fullmatch(self.roles_claim):
-            raise _fail("oidc.roles_claim", f"{self.roles_claim!r} is not a claim name")
+            raise _fail("oidc.roles_claim", f"{short(self.roles_claim)} is not a claim name")
         if not isinstance(self.clients, Mapping) or not self.clients:
             raise _fail("oidc.clients", "must map at least one client id to its secret")
         for client_id, secret in self.clients.items():
             # Never echo a secret: config errors end up in logs and CI output.
             if not isinstance(client_id, str) or not _CLIENT_ID.fullmatch(client_id):
-                raise _fail("oidc.clients", f"{client_id!r} is not a client id (visible ASCII)")
+                raise _fail(
+                    "oidc.clients", f"{short(client_id)} is not a client id (visible ASCII)"
+                )
             if not isinstance(secret, str) or not secret:
                 raise _fail("oidc.clients", f"the secret of {client_id!r} must be non-empty")
         for name, low, high in (("token_lifetime", 1, 86_400), ("clock_skew", 0, 3_600)):
@@ -153,7 +192,7 @@ class OidcConfig:
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise _fail(f"oidc.{name}", f"must be whole seconds between {low} and {high}")
         if self.algorithm not in ("ES256", "RS256"):
-            raise _fail("oidc.algorithm", f"{self.algorithm!r} is not 'ES256' or 'RS256'")
+            raise _fail("oidc.algorithm", f"{short(self.algorithm)} is not 'ES256' or 'RS256'")
         object.__setattr__(self, "clients", dict(self.clients))
 
 
@@ -167,10 +206,10 @@ class SecurityConfig:
     oidc: OidcConfig | None = None
 
     def __post_init__(self) -> None:
-        users = tuple(self.users)
+        users = tuple(_sequence("security.users", self.users, "a list of User"))
         for user in users:
             if not isinstance(user, User):
-                raise _fail("security.users", f"{user!r} is not a User")
+                raise _fail("security.users", f"{short(user)} is not a User")
         names = [u.name for u in users]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -179,21 +218,21 @@ class SecurityConfig:
             raise _fail("security.tokens", "must map token -> user name")
         for token, owner in self.tokens.items():
             # Never echo a token: config errors end up in logs and CI output.
-            if not isinstance(token, str) or not TOKEN68.match(token):
+            if not isinstance(token, str) or not TOKEN68.fullmatch(token):
                 raise _fail(
                     "security.tokens",
                     "a token must be non-empty and use only letters, digits and -._~+/ "
                     "(then '=' padding), as an Authorization header carries it",
                 )
             if owner not in names:
-                raise _fail("security.tokens", f"a token points at unknown user {owner!r}")
+                raise _fail("security.tokens", f"a token points at unknown user {short(owner)}")
         token_type = self.token_type
         if (
             not isinstance(token_type, str)
-            or not re.match(r"^[A-Za-z][A-Za-z0-9_-]*$", token_type)
+            or not _TOKEN_TYPE.fullmatch(token_type)
             or token_type.lower() == "basic"
         ):
-            raise _fail("security.token_type", f"{token_type!r} is not a token scheme")
+            raise _fail("security.token_type", f"{short(token_type)} is not a token scheme")
         if self.oidc is not None and not isinstance(self.oidc, OidcConfig):
             raise _fail("security.oidc", "must be an OidcConfig or None")
         object.__setattr__(self, "users", users)
@@ -213,18 +252,22 @@ class TlsConfig:
         if self.client_certificate not in ("none", "optional", "required"):
             raise _fail(
                 "tls.client_certificate",
-                f"{self.client_certificate!r} is not one of 'none', 'optional', 'required'",
+                f"{short(self.client_certificate)} is not one of 'none', 'optional', 'required'",
             )
 
 
 @dataclass(frozen=True)
 class TableSpec:
-    """A table of the baseline: explicit ``rows``, or ``generate`` seeded faker rows."""
+    """A table of the baseline: explicit ``rows``, or ``generate`` seeded faker rows.
+
+    A row is its values in column order, or an object of ``column: value`` (a missing
+    column takes its default); either way it is stored as values in column order.
+    """
 
     name: str
     columns: Mapping[str, str]
     keys: tuple[str, ...] = ()
-    rows: tuple[tuple[Any, ...], ...] = ()
+    rows: tuple[tuple[Any, ...] | Mapping[str, Any], ...] = ()
     generate: int = 0
     default_values: Mapping[str, Any] = field(default_factory=dict)
 
@@ -238,29 +281,26 @@ class TableSpec:
             if not isinstance(type_name, str) or type_name not in ATOTI_TYPES:
                 raise _fail(
                     f"{where}.columns.{column}",
-                    f"{type_name!r} is not an Atoti type ({', '.join(SCALAR_TYPES)}, or X[])",
+                    f"{short(type_name)} is not an Atoti type ({', '.join(SCALAR_TYPES)}, or X[])",
                 )
-        keys = tuple(self.keys)
+        keys = tuple(_sequence(f"{where}.keys", self.keys, "a list of column names"))
         for key in keys:
-            if key not in self.columns:
-                raise _fail(f"{where}.keys", f"{key!r} is not a column")
+            if not isinstance(key, str) or key not in self.columns:
+                raise _fail(f"{where}.keys", f"{short(key)} is not a column")
         if isinstance(self.generate, bool) or not isinstance(self.generate, int):
             raise _fail(f"{where}.generate", "must be a whole number of rows")
         if not 0 <= self.generate <= 100_000:
             raise _fail(f"{where}.generate", "must be between 0 and 100000")
-        rows = tuple(tuple(r) for r in self.rows)
-        for index, row in enumerate(rows):
-            if len(row) != len(self.columns):
-                raise _fail(
-                    f"{where}.rows[{index}]",
-                    f"has {len(row)} values for {len(self.columns)} columns",
-                )
+        rows = tuple(
+            _row(f"{where}.rows[{i}]", row, self.columns)
+            for i, row in enumerate(_sequence(f"{where}.rows", self.rows, "a list of rows"))
+        )
         if not isinstance(self.default_values, Mapping):
             raise _fail(f"{where}.default_values", "must map column names to values")
         # Values are checked by the data model itself, so config and wire agree on types.
         try:
             Table(self.name, self.columns, keys, self.default_values).prepare(
-                [list(r) for r in rows], labels=[f"rows[{i}]" for i in range(len(rows))]
+                list(rows), labels=[f"rows[{i}]" for i in range(len(rows))]
             )
         except ValueError as error:
             raise ValueError(str(error)) from None
@@ -307,15 +347,15 @@ class Fault:
     probability: float = 1.0
 
     def __post_init__(self) -> None:
-        where = f"faults[{self.kind!r} {self.path!r}]"
+        where = f"faults[{short(self.kind)} {short(self.path)}]"
         if self.kind not in ("latency", "error", "drop"):
-            raise _fail("fault.kind", f"{self.kind!r} is not 'latency', 'error' or 'drop'")
+            raise _fail("fault.kind", f"{short(self.kind)} is not 'latency', 'error' or 'drop'")
         if not isinstance(self.path, str) or not self.path:
             raise _fail(f"{where}.path", "must be a non-empty glob such as '*/ping'")
         if self.method is not None and (
             not isinstance(self.method, str) or not self.method.isalpha()
         ):
-            raise _fail(f"{where}.method", f"{self.method!r} is not an HTTP method")
+            raise _fail(f"{where}.method", f"{short(self.method)} is not an HTTP method")
         if not _is_number(self.delay) or not 0 <= self.delay <= 600:
             raise _fail(f"{where}.delay", "must be between 0 and 600 seconds")
         if self.delay_max is not None and (
@@ -364,42 +404,51 @@ class ServerConfig:
     max_body_size: int = 10 * 1024 * 1024
     limits: Limits = field(default_factory=Limits)
     faults: tuple[Fault, ...] = ()
+    #: The ``activeviam/pivot`` version ids ``versions/rest`` lists; only ``9`` is served.
+    pivot_ids: tuple[str, ...] = DEFAULT_PIVOT_IDS
     #: Serve the status page and its JSON under ``/_fakeserver/`` (``fakeserver serve``
     #: turns it on); off, those paths are unknown like any other.
     status_page: bool = False
 
     def __post_init__(self) -> None:
         _check_version("server_version", self.server_version)
+        pivot_ids = (self.pivot_ids,) if isinstance(self.pivot_ids, str) else tuple(self.pivot_ids)
+        if not pivot_ids or not all(
+            isinstance(i, str) and re.fullmatch(r"[0-9A-Za-z._-]{1,20}", i) for i in pivot_ids
+        ):
+            raise _fail("pivot_ids", "must be one or more version ids such as '9'")
+        object.__setattr__(self, "pivot_ids", pivot_ids)
         _check_version("python_api_version", self.python_api_version)
         if not isinstance(self.exposed, bool):
-            raise _fail("exposed", f"{self.exposed!r} is not a boolean")
+            raise _fail("exposed", f"{short(self.exposed)} is not a boolean")
         if not isinstance(self.status_page, bool):
-            raise _fail("status_page", f"{self.status_page!r} is not a boolean")
+            raise _fail("status_page", f"{short(self.status_page)} is not a boolean")
         if self.host not in ("local", "remote"):
-            raise _fail("host", f"{self.host!r} is not 'local' or 'remote'")
+            raise _fail("host", f"{short(self.host)} is not 'local' or 'remote'")
         if self.security is not None and not isinstance(self.security, SecurityConfig):
             raise _fail("security", "must be a SecurityConfig or None")
         if self.tls is not None and not isinstance(self.tls, TlsConfig):
             raise _fail("tls", "must be a TlsConfig or None")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            raise _fail("seed", f"{self.seed!r} is not an integer")
+            raise _fail("seed", f"{short(self.seed)} is not an integer")
         if isinstance(self.max_body_size, bool) or not isinstance(self.max_body_size, int):
             raise _fail("max_body_size", "must be a number of bytes")
         if self.max_body_size < 1024:
             raise _fail("max_body_size", "must be at least 1024 bytes")
         if not isinstance(self.limits, Limits):
             raise _fail("limits", "must be a Limits")
-        tables = tuple(self.tables)
-        names = [t.name for t in tables]
+        tables = tuple(_sequence("tables", self.tables, "a list of TableSpec"))
         for table in tables:
             if not isinstance(table, TableSpec):
-                raise _fail("tables", f"{table!r} is not a TableSpec")
-            if names.count(table.name) > 1:
-                raise _fail("tables", f"duplicate table name {table.name!r}")
-        cubes = tuple(self.cubes)
+                raise _fail("tables", f"{short(table)} is not a TableSpec")
+        names = [t.name for t in tables]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise _fail("tables", f"duplicate table name {duplicates[0]!r}")
+        cubes = tuple(_sequence("cubes", self.cubes, "a list of CubeSpec"))
         for cube in cubes:
             if not isinstance(cube, CubeSpec):
-                raise _fail("cubes", f"{cube!r} is not a CubeSpec")
+                raise _fail("cubes", f"{short(cube)} is not a CubeSpec")
             if cube.table not in names:
                 raise _fail(
                     f"cube {cube.name!r}.table", f"{cube.table!r} is not a configured table"
@@ -410,18 +459,20 @@ class ServerConfig:
         if not isinstance(self.cloud_files, Mapping):
             raise _fail("cloud_files", "must map cloud URLs to CSV text")
         for url, text in self.cloud_files.items():
-            if not isinstance(url, str) or not _CLOUD_URL.match(url):
-                raise _fail("cloud_files", f"{url!r} is not an s3://, gs:// or az:// object URL")
+            if not isinstance(url, str) or not _CLOUD_URL.fullmatch(url):
+                raise _fail(
+                    "cloud_files", f"{short(url)} is not an s3://, gs:// or az:// object URL"
+                )
             if not isinstance(text, str):
-                raise _fail(f"cloud_files[{url!r}]", "must be CSV text")
-        roots = tuple(self.file_roots)
+                raise _fail(f"cloud_files[{short(url)}]", "must be CSV text")
+        roots = tuple(_sequence("file_roots", self.file_roots, "a list of absolute paths"))
         for root in roots:
             if not isinstance(root, str) or not os.path.isabs(root):
-                raise _fail("file_roots", f"{root!r} is not an absolute path")
-        faults = tuple(self.faults)
+                raise _fail("file_roots", f"{short(root)} is not an absolute path")
+        faults = tuple(_sequence("faults", self.faults, "a list of Fault"))
         for fault in faults:
             if not isinstance(fault, Fault):
-                raise _fail("faults", f"{fault!r} is not a Fault")
+                raise _fail("faults", f"{short(fault)} is not a Fault")
         object.__setattr__(self, "faults", faults)
         object.__setattr__(self, "tables", tables)
         object.__setattr__(self, "cubes", cubes)
@@ -438,6 +489,21 @@ class ServerConfig:
             return dataclasses.replace(self, **changes)
         except TypeError as error:
             raise ValueError(str(error)) from None
+
+    @classmethod
+    def for_client(cls, client: str, **fields: Any) -> ServerConfig:
+        """A target that atoti-client release ``client`` calls compatible (SPEC §4.6).
+
+        Its server version is the one that release expects and its Python API version the
+        release's own; ``fields`` set the rest. An unknown release is a ``ValueError``
+        listing the known ones.
+        """
+        found = generation(client)
+        versions = {
+            "server_version": found.server_version,
+            "python_api_version": found.python_api_version,
+        }
+        return cls(**{**versions, **fields})
 
     # -- loading -------------------------------------------------------------------------
 
@@ -465,6 +531,8 @@ class ServerConfig:
             fields["faults"] = tuple(_fault_from(f) for f in _list("faults", fields["faults"]))
         if "file_roots" in fields:
             fields["file_roots"] = tuple(_list("file_roots", fields["file_roots"]))
+        if "pivot_ids" in fields:
+            fields["pivot_ids"] = tuple(_list("pivot_ids", fields["pivot_ids"]))
         return cls(**fields)
 
     @classmethod
@@ -474,8 +542,10 @@ class ServerConfig:
                 data = tomllib.load(file)
         except OSError as error:
             raise _fail("config", f"cannot read {os.fspath(path)!r}: {error.strerror}") from None
-        except tomllib.TOMLDecodeError as error:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise _fail("config", f"{os.fspath(path)!r} is not valid TOML: {error}") from None
+        except RecursionError:  # tomllib recurses into nested arrays and tables
+            raise _fail("config", f"{os.fspath(path)!r} {_TOO_DEEP}") from None
         return cls.from_mapping(data)
 
     @classmethod
@@ -486,6 +556,8 @@ class ServerConfig:
             raise _fail("config", f"cannot read {os.fspath(path)!r}: {error.strerror}") from None
         except (ValueError, UnicodeDecodeError) as error:
             raise _fail("config", f"{os.fspath(path)!r} is not valid JSON: {error}") from None
+        except RecursionError:
+            raise _fail("config", f"{os.fspath(path)!r} {_TOO_DEEP}") from None
         return cls.from_mapping(data)
 
     @classmethod
@@ -507,7 +579,11 @@ class ServerConfig:
             table["keys"] = list(table["keys"])
             table["rows"] = [list(r) for r in table["rows"]]
         data["file_roots"] = list(self.file_roots)
+        data["pivot_ids"] = list(self.pivot_ids)
         return data
+
+
+_TOO_DEEP = "nests arrays and tables too deeply to be read (no config needs more than a few)"
 
 
 def _list(field_name: str, value: Any) -> list[Any]:
@@ -540,10 +616,8 @@ def _security_from(data: Any) -> SecurityConfig | None:
             users.append(user)
             continue
         user_fields = _fields_of(User, f"security.users[{index}]", user)
-        if "roles" in user_fields:
-            user_fields["roles"] = frozenset(
-                _list(f"security.users[{index}].roles", user_fields["roles"])
-            )
+        if "roles" in user_fields:  # a list: User checks each role before hashing any
+            user_fields["roles"] = _list(f"security.users[{index}].roles", user_fields["roles"])
         try:
             users.append(User(**user_fields))
         except TypeError:
@@ -568,9 +642,10 @@ def _table_from(data: Any) -> TableSpec:
     fields = _fields_of(TableSpec, "tables[]", data)
     if "keys" in fields:
         fields["keys"] = tuple(_list("table.keys", fields["keys"]))
-    if "rows" in fields:
+    if "rows" in fields:  # objects stay objects: TableSpec maps them by column name
         fields["rows"] = tuple(
-            tuple(_list("table.rows[]", r)) for r in _list("table.rows", fields["rows"])
+            r if isinstance(r, Mapping) else tuple(_list("table.rows[]", r))
+            for r in _list("table.rows", fields["rows"])
         )
     try:
         return TableSpec(**fields)

@@ -12,7 +12,14 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-__all__ = ["Limits"]
+__all__ = ["JSON_DEPTH_CEILING", "MDX_NESTING_CEILING", "Limits"]
+
+#: The deepest JSON and MDX a target may be configured to accept: what is parsed and walked
+#: must stay well inside Python's recursion limit (1,000 frames), or a deep input would
+#: end in a RecursionError rather than a clear 400.
+JSON_DEPTH_CEILING = 256
+MDX_NESTING_CEILING = 128
+_CEILINGS = {"max_json_depth": JSON_DEPTH_CEILING, "max_mdx_nesting": MDX_NESTING_CEILING}
 
 
 @dataclass(frozen=True)
@@ -22,8 +29,12 @@ class Limits:
     # -- the engine: connections and request heads -----------------------------------------
     #: Connections served at once; one more is answered 503 and closed.
     max_connections: int = 512
-    #: Seconds a client has to send a whole request head, however it trickles it.
+    #: Seconds a client has to send a whole request head, however it trickles it (the TLS
+    #: handshake of a new connection included); 408 and closed beyond.
     head_timeout: float = 10.0
+    #: Seconds a client has to send a request body once its head is in (408 beyond): a body
+    #: trickled a byte at a time must not hold a connection forever either.
+    body_timeout: float = 60.0
     #: Seconds a kept-alive connection may stay silent between requests.
     idle_timeout: float = 60.0
     #: Bytes of a request line plus its headers (431 beyond).
@@ -36,20 +47,26 @@ class Limits:
     # -- queries: table conditions, MDX ----------------------------------------------------
     #: Operators plus operand values in one table-query condition (400 beyond).
     max_condition_size: int = 10_000
-    #: Nesting depth of a JSON body (400 beyond).
+    #: Nesting depth of a JSON body (400 beyond); at most :data:`JSON_DEPTH_CEILING`.
     max_json_depth: int = 64
     #: Characters of one MDX query (400 beyond).
     max_mdx_chars: int = 64 * 1024
     #: Tuples built by every set operation of one MDX query, together (400 beyond).
     max_mdx_tuples: int = 1_000_000
+    #: Nesting of one MDX query: parentheses, braces, calls, NOT, subselects (400 beyond);
+    #: at most :data:`MDX_NESTING_CEILING`.
+    max_mdx_nesting: int = 64
     #: Cells of one MDX answer (400 beyond).
-    max_mdx_cells: int = 1_000_000
+    max_mdx_cells: int = 100_000
 
     # -- GraphQL ---------------------------------------------------------------------------
     #: Characters of one GraphQL document (400 beyond).
     max_graphql_chars: int = 64 * 1024
-    #: Selection depth of one GraphQL operation.
+    #: Selection depth of one GraphQL operation, fragments expanded (400-class GraphQL error).
     max_graphql_depth: int = 16
+    #: Fields (aliases and ``__typename`` included) one GraphQL request selects, fragments
+    #: expanded (GraphQL error beyond).
+    max_graphql_fields: int = 2_000
 
     # -- the OAuth 2 issuer (SecurityConfig.oidc) ------------------------------------------
     #: Bytes of one token request's form (413 beyond): a password grant needs a few hundred.
@@ -64,3 +81,6 @@ class Limits:
                 raise ValueError(f"limits.{spec.name}: {value!r} is not {kind}")
             if not value > 0:
                 raise ValueError(f"limits.{spec.name}: must be positive, not {value!r}")
+            ceiling = _CEILINGS.get(spec.name)
+            if ceiling is not None and value > ceiling:
+                raise ValueError(f"limits.{spec.name}: at most {ceiling}, not {value!r}")

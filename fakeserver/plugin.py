@@ -16,7 +16,7 @@ import pytest
 
 from .config import ServerConfig
 from .plugin_support import (
-    VERSION_SETTINGS,
+    SETTINGS,
     FixtureConfigError,
     ScenarioKey,
     ScenarioTally,
@@ -43,7 +43,7 @@ _VERSIONS = pytest.StashKey[Versions]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("fakeserver", "fake Atoti target (fakeserver)")
-    for setting in VERSION_SETTINGS:
+    for setting in SETTINGS:
         what = setting.field.replace("_", " ")
         group.addoption(
             setting.option,
@@ -74,9 +74,9 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     try:
         config.stash[_VERSIONS] = resolve_versions(
-            {s.option: config.getoption(s.ini) for s in VERSION_SETTINGS},
+            {s.option: config.getoption(s.ini) for s in SETTINGS},
             os.environ,
-            {s.ini: str(config.getini(s.ini) or "") for s in VERSION_SETTINGS},
+            {s.ini: str(config.getini(s.ini) or "") for s in SETTINGS},
         )
     except FixtureConfigError as error:
         raise pytest.UsageError(str(error)) from None

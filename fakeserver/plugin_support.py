@@ -14,13 +14,16 @@ from typing import Any, Protocol
 
 from . import scenarios
 from .config import DEFAULT_PYTHON_API_VERSION, DEFAULT_SERVER_VERSION, ServerConfig
+from .generations import UnknownClientError, generation
 from .scenarios import FAILURE
 from .server import ExpectationError, FakeServer
 
 __all__ = [
+    "CLIENT_SETTING",
     "SCENARIO_AUTH_PROPERTY",
     "SCENARIO_PROPERTY",
     "SCENARIO_TIER_PROPERTY",
+    "SETTINGS",
     "VERSION_SETTINGS",
     "FixtureConfigError",
     "ScenarioFilter",
@@ -85,6 +88,16 @@ VERSION_SETTINGS: tuple[VersionSetting, ...] = (
 )
 
 
+#: The atoti-client release whose server the fixtures emulate: a version such as ``0.9.16``,
+#: or ``auto`` for the installed one (read from package metadata; atoti is never imported).
+#: A version set explicitly (option, env or ini) beats the one derived from the client.
+CLIENT_SETTING = VersionSetting(
+    "atoti_client", "--fake-atoti-client", "FAKESERVER_ATOTI_CLIENT", "fake_atoti_client", "none"
+)
+#: Every setting the plugin reads, as options, environment variables and ini keys.
+SETTINGS: tuple[VersionSetting, ...] = (*VERSION_SETTINGS, CLIENT_SETTING)
+
+
 @dataclass(frozen=True)
 class Setting:
     value: str
@@ -115,17 +128,19 @@ class Versions:
 def resolve_versions(
     options: Mapping[str, str | None], env: Mapping[str, str], ini: Mapping[str, str | None]
 ) -> Versions:
-    """Option > environment > ini > built-in default; an empty value counts as unset.
+    """Option > environment > ini > the atoti-client setting > built-in default.
 
-    ``options`` and ``ini`` are keyed by :class:`VersionSetting` ``option`` and ``ini``.
-    Markers, more specific still, apply per test on top of this.
+    ``options`` and ``ini`` are keyed by :class:`VersionSetting` ``option`` and ``ini``; an
+    empty value counts as unset. The client setting (:data:`CLIENT_SETTING`, itself option
+    > environment > ini) only fills the versions nobody set explicitly. Markers, more
+    specific still, apply per test on top of this.
     """
+    derived = _client_versions(options, env, ini)
     resolved: dict[str, Setting] = {}
     for setting in VERSION_SETTINGS:
         candidates = (
-            (options.get(setting.option), setting.option),
-            (env.get(setting.env), f"env {setting.env}"),
-            (ini.get(setting.ini), f"ini {setting.ini}"),
+            *_explicit(setting, options, env, ini),
+            derived.get(setting.field, (None, "")),
             (setting.default, "default"),
         )
         value, source = next((v, s) for v, s in candidates if v)
@@ -135,6 +150,48 @@ def resolve_versions(
             raise FixtureConfigError(f"{source}: {error}") from None
         resolved[setting.field] = Setting(value, source)
     return Versions(**resolved)
+
+
+def _explicit(
+    setting: VersionSetting,
+    options: Mapping[str, str | None],
+    env: Mapping[str, str],
+    ini: Mapping[str, str | None],
+) -> tuple[tuple[str | None, str], ...]:
+    return (
+        (options.get(setting.option), setting.option),
+        (env.get(setting.env), f"env {setting.env}"),
+        (ini.get(setting.ini), f"ini {setting.ini}"),
+    )
+
+
+def _client_versions(
+    options: Mapping[str, str | None], env: Mapping[str, str], ini: Mapping[str, str | None]
+) -> dict[str, tuple[str, str]]:
+    """``{field: (version, source)}`` for the atoti-client setting; empty when it is unset."""
+    given = next(((v, s) for v, s in _explicit(CLIENT_SETTING, options, env, ini) if v), None)
+    if given is None:
+        return {}
+    client, source = given
+    if client == "auto":
+        import importlib.metadata  # only when asked: the plugin's start-up stays light
+
+        try:
+            client = importlib.metadata.version("atoti-client")
+        except importlib.metadata.PackageNotFoundError:
+            raise FixtureConfigError(
+                f"{source}: auto needs atoti-client installed; it is not"
+            ) from None
+        source = f"{source}=auto"
+    try:
+        found = generation(client)
+    except UnknownClientError as error:
+        raise FixtureConfigError(f"{source}: {error}") from None
+    origin = f"{source}: atoti-client {client}"
+    return {
+        "server_version": (found.server_version, origin),
+        "python_api_version": (found.python_api_version, origin),
+    }
 
 
 def expectation_report(servers: Iterable[FakeServer]) -> str:

@@ -11,8 +11,12 @@ __all__ = [
     "ATOTI_PATH",
     "CLOUD_SCHEMES",
     "CONTENT_PATH",
+    "DATABASE_PATH",
+    "DEFAULT_PIVOT_IDS",
     "DEFAULT_PYTHON_API_VERSION",
     "DEFAULT_SERVER_VERSION",
+    "GRAPHQL_PATH",
+    "GRAPHQL_RESPONSE_TYPE",
     "JSON_CONTENT_TYPE",
     "PIVOT_PATH",
     "STATUS_PREFIX",
@@ -32,12 +36,21 @@ DEFAULT_PYTHON_API_VERSION = "0.9.2"
 VERSIONS_PATH = "/versions/rest"
 PIVOT_PATH = "/activeviam/pivot/rest/v9"
 CONTENT_PATH = "/activeviam/content/rest/v8"
+#: The database API listed from server 6.1.11 on (atoti-client 0.9.8 and later query there).
+DATABASE_PATH = "/activeviam/database/rest/v1"
+#: The pivot API versions listed: 0.9.0-0.9.6 accept only ids of a fixed list holding "9"
+#: (not "10"); 0.9.7 and later take the highest integer id and fail on a non-integer one.
+DEFAULT_PIVOT_IDS = ("9",)
 ATOTI_PATH = "/atoti/rest/v1"
+#: The data-model API (atoti-client 0.9.4 and later): at the root, not listed by versions.
+GRAPHQL_PATH = "/graphql"
 #: The fake's own status page (not Atoti's): no emulated route starts with an underscore.
 STATUS_PREFIX = "/_fakeserver"
 
 #: Exactly this, never with a charset: the real client parses error bodies only then.
 JSON_CONTENT_TYPE = "application/json"
+#: What GraphQL-over-HTTP clients ask for (0.9.10 and later); answered when asked.
+GRAPHQL_RESPONSE_TYPE = "application/graphql-response+json"
 
 #: URL schemes served from the in-memory object store (``ServerConfig.cloud_files``).
 CLOUD_SCHEMES = ("s3", "gs", "az")

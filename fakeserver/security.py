@@ -108,7 +108,7 @@ def password_roles(state: ServerState, name: str, password: str) -> frozenset[st
 
     The password grant of the issuer's token endpoint checks what Basic checks.
     """
-    with state.lock:
+    with state.security_lock:
         account = state.accounts.get(name)
         expected = account.password if account is not None else None
         roles = account.roles if account is not None else None
@@ -124,7 +124,7 @@ def _same(given: str, expected: str | None) -> bool:
     return hmac.compare_digest(given.encode(), expected_bytes) and expected is not None
 
 
-_BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 
 
 def _parsed_authorization(request: Request, header: str) -> Authorization | None:
@@ -134,14 +134,14 @@ def _parsed_authorization(request: Request, header: str) -> Authorization | None
     raises on non-ASCII; a real server refuses both, so the fake does too.
     """
     scheme, _, payload = header.partition(" ")
-    if not scheme or not TOKEN68.match(payload):
+    if not scheme or not TOKEN68.fullmatch(payload):
         return None
     if scheme.lower() == "basic":
         try:
             decoded = base64.b64decode(payload, validate=True).decode()
         except (ValueError, UnicodeDecodeError):
             return None
-        if not _BASE64.match(payload) or ":" not in decoded:
+        if not _BASE64.fullmatch(payload) or ":" not in decoded:
             return None
     try:
         return request.authorization
@@ -159,7 +159,7 @@ def authenticate(request: Request, state: ServerState) -> Identity:
         issued = _issued_identity(request, header, state)
         if issued is not None:
             return issued
-    with state.lock:
+    with state.security_lock:  # never the data lock: a heavy query must not stall logins
         if header is not None:
             auth = _parsed_authorization(request, header)
             if auth is None:

@@ -104,7 +104,18 @@ def describe_matcher(matcher: RequestMatcher) -> str:
 
 def _describe_request(request: Request) -> str:
     query = request.query_string.decode("latin-1")
-    return f"{request.method} {request.path}" + (f"?{query}" if query else "")
+    return _loggable(f"{request.method} {request.path}" + (f"?{query}" if query else ""))
+
+
+def _loggable(text: str) -> str:
+    """``text`` on one line: control characters (and the backslash) escaped as ``repr`` does.
+
+    Paths and user names come from clients: a ``%0A`` in a path must not start a forged
+    line in the request log, nor an escape sequence repaint a terminal.
+    """
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(c if c.isprintable() and c != "\\" else repr(c)[1:-1] for c in text)
 
 
 def _user_traceback(error: BaseException) -> str:
@@ -198,6 +209,7 @@ class FakeServer(HTTPServer):
             self.port,
             ssl_context=self.ssl_context,
             max_body_size=self.config.max_body_size,
+            limits=self.config.limits,
         )
         self.port = self._engine.port
         if self.state.issuer is not None:
@@ -312,7 +324,7 @@ class FakeServer(HTTPServer):
         """
         issuer = self._issuer(bound=True)
         if roles is None:
-            with self.state.lock:
+            with self.state.security_lock:
                 account = self.state.accounts.get(user)
             if account is None:
                 raise ValueError(f"no user named {user!r}: give roles= to mint a token anyway")
@@ -445,9 +457,9 @@ class FakeServer(HTTPServer):
         if request_log.isEnabledFor(logging.INFO):
             request_log.info(
                 "%s %s user=%s status=%d %.1fms",
-                request.method,
-                request.path,
-                environ.get(USER_KEY, "-"),
+                _loggable(request.method),
+                _loggable(request.path),
+                _loggable(str(environ.get(USER_KEY, "-"))),
                 response.status_code,
                 elapsed,
             )

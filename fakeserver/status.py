@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from .config import Fault
 from .faults import FaultInjector
 from .host import HostIdentity, host_identity
+from .model import Cube, Table
 from .protocol import (
     ADMIN_ROLE,
     ATOTI_PATH,
@@ -200,7 +201,7 @@ def tier_map(
     its connect fails with the server's 401. Accounts are read as they are now, so users
     added or changed through security management show as they would connect.
     """
-    with state.lock:
+    with state.security_lock:
         accounts = sorted((name, sorted(a.roles)) for name, a in state.accounts.items())
     rows = [
         _tier_row(name, roles, _cell(state, host, client, frozenset(roles)))
@@ -233,9 +234,38 @@ def _short(value: Any) -> Any:
     return value
 
 
+def _levels(cube: Cube, table: Table | None) -> tuple[list[str], list[str]]:
+    """A cube's levels (but ALL) and measures, as its discovery lists them."""
+    if table is None:  # its table was dropped
+        return [], []
+    described = cube.discovery(table)
+    levels = [
+        level["name"]
+        for dimension in described["dimensions"]
+        for hierarchy in dimension["hierarchies"]
+        for level in hierarchy["levels"]
+        if level["type"] != "ALL"
+    ]
+    return levels, [m["name"] for m in described["measures"]]
+
+
 def _data(state: ServerState) -> dict[str, Any]:
+    # Snapshots under the data lock (O(1) each); every read happens after, without it.
     with state.lock:
-        tables = [
+        counts = {"tables": len(state.tables), "cubes": len(state.cubes)}
+        tables = [t.copy() for t in itertools.islice(state.tables.values(), MAX_SHOWN)]
+        cubes = [
+            (cube, state.tables[cube.table].copy() if cube.table in state.tables else None)
+            for cube in itertools.islice(state.cubes.values(), MAX_SHOWN)
+        ]
+    described = []
+    for cube, table in cubes:
+        levels, measures = _levels(cube, table)
+        described.append(
+            {"name": cube.name, "table": cube.table, "levels": levels, "measures": measures}
+        )
+    return {
+        "tables": [
             {
                 "name": table.name,
                 "columns": [{"name": c.name, "type": c.type} for c in table.columns],
@@ -245,32 +275,11 @@ def _data(state: ServerState) -> dict[str, Any]:
                     [_short(v) for v in row] for row in table.query(None, None, HEAD_ROWS)["rows"]
                 ],
             }
-            for table in itertools.islice(state.tables.values(), MAX_SHOWN)
-        ]
-        counts = {"tables": len(state.tables), "cubes": len(state.cubes)}
-        cubes = []
-        for cube in itertools.islice(state.cubes.values(), MAX_SHOWN):
-            table = state.tables.get(cube.table)
-            described = cube.discovery(table) if table is not None else None
-            cubes.append(
-                {
-                    "name": cube.name,
-                    "table": cube.table,
-                    "levels": []
-                    if described is None
-                    else [
-                        level["name"]
-                        for dimension in described["dimensions"]
-                        for hierarchy in dimension["hierarchies"]
-                        for level in hierarchy["levels"]
-                        if level["type"] != "ALL"
-                    ],
-                    "measures": []
-                    if described is None
-                    else [m["name"] for m in described["measures"]],
-                }
-            )
-    return {"tables": tables, "cubes": cubes, "counts": counts}
+            for table in tables
+        ],
+        "cubes": described,
+        "counts": counts,
+    }
 
 
 def _security(state: ServerState) -> dict[str, Any]:
@@ -285,7 +294,7 @@ def _security(state: ServerState) -> dict[str, Any]:
             "client_certificates": certificates,
             "oidc": None,
         }
-    with state.lock:
+    with state.security_lock:
         owners = list(state.tokens.values())
         users = [
             {"name": name, "roles": sorted(account.roles), "tokens": owners.count(name)}

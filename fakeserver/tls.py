@@ -1,7 +1,8 @@
 """Certificates made at run time: a CA per server, its server certificate, client certificates.
 
 Nothing here is ever written outside a private temp directory that the server removes when
-it stops, and no key is ever committed: trustme mints everything in milliseconds.
+it stops, and no key is ever committed: trustme mints everything in milliseconds. Files are
+written by :func:`fakeserver.keyfiles.write_file`: keys 0600, certificates 0644.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from .config import TlsConfig
+from .keyfiles import write_file
 
 __all__ = ["ServerTls", "user_from_certificate"]
 
@@ -39,7 +41,7 @@ class ServerTls:
         self.ca = ca or trustme.CA(organization_name="fakeserver")
         self._dir = Path(tempfile.mkdtemp(prefix="fakeserver-tls-"))
         self.ca_path = str(self._dir / "ca.pem")
-        self.ca.cert_pem.write_to_path(self.ca_path)
+        write_file(self.ca_path, self.ca.cert_pem.bytes(), private=False)
         self.server_names = _server_names(bind_host)
         try:
             leaf = self.ca.issue_cert(*self.server_names)
@@ -94,8 +96,8 @@ def issue_client_files(ca: trustme.CA, user: str, directory: Path) -> tuple[str,
     os.close(handle)
     cert_path = Path(cert_name)
     key_path = cert_path.with_suffix(".key")
-    leaf.cert_chain_pems[0].write_to_path(str(cert_path))
-    leaf.private_key_pem.write_to_path(str(key_path))
+    write_file(cert_path, leaf.cert_chain_pems[0].bytes(), private=False)
+    write_file(key_path, leaf.private_key_pem.bytes(), private=True)
     return str(cert_path), str(key_path)
 
 

@@ -27,6 +27,7 @@ from typing import IO, Any
 
 from ..config import SecurityConfig, ServerConfig
 from ..demo import is_published
+from ..keyfiles import unsafe_directory, write_file
 from ..protocol import ATOTI_PATH, STATUS_PREFIX, VERSIONS_PATH
 from ..server import FakeServer, request_log
 from ..status import describe_fault, is_loopback
@@ -92,13 +93,6 @@ class _Issued:
     temporary: bool
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as file:
-        file.write(data)
-    os.chmod(path, 0o600)  # O_CREAT's mode does not apply to a file left by an earlier run
-
-
 def _issue_files(server: FakeServer, config: ServerConfig, cert_dir: str | None) -> _Issued | None:
     ca_path = server.ca_path
     if ca_path is None:
@@ -123,7 +117,8 @@ def _write_issued(
 ) -> _Issued:
     directory = directory.absolute()  # the ready file is read by scripts running anywhere
     ca = directory / "ca.pem"
-    shutil.copyfile(ca_path, ca)
+    # Never through a link planted at one of these names: see fakeserver.keyfiles.
+    write_file(ca, Path(ca_path).read_bytes(), private=False)
     certificates: dict[str, tuple[str, str]] = {}
     users = config.security.users if config.security is not None else ()
     taken: set[str] = {"ca"}
@@ -134,8 +129,8 @@ def _write_issued(
         taken.add(stem)
         cert, key = server.client_certificate(user.name)
         cert_path, key_path = directory / f"{stem}.pem", directory / f"{stem}.key"
-        shutil.copyfile(cert, cert_path)
-        _write_private(key_path, Path(key).read_bytes())
+        write_file(cert_path, Path(cert).read_bytes(), private=False)
+        write_file(key_path, Path(key).read_bytes(), private=True)
         certificates[user.name] = (str(cert_path), str(key_path))
     return _Issued(directory, str(ca), certificates, temporary)
 
@@ -375,11 +370,17 @@ def run(args: argparse.Namespace) -> int:
             ) from None
     if args.cert_dir is not None:
         try:
-            os.makedirs(args.cert_dir, exist_ok=True)
+            os.makedirs(args.cert_dir, mode=0o700, exist_ok=True)
         except OSError as error:
             raise UsageError(
                 f"--cert-dir: cannot create {args.cert_dir!r}: {error.strerror}"
             ) from None
+        unsafe = unsafe_directory(args.cert_dir)
+        if unsafe is not None:
+            raise UsageError(
+                f"--cert-dir: refusing {args.cert_dir!r} for private keys: {unsafe}; "
+                "give a directory of your own that only you can write to"
+            )
     if args.verbose:
         _log_requests()
     out = sys.stdout

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..config import Fault, OidcConfig, SecurityConfig, ServerConfig, TlsConfig, User
 from ..demo import demo_config
+from ..generations import generation
 from .usage import UsageError, blame
 
 __all__ = ["add_arguments", "build_config"]
@@ -111,6 +112,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--config",
         metavar="FILE",
         help="a ServerConfig as TOML (or JSON if it ends in .json) instead of the demo",
+    )
+    target.add_argument(
+        "--atoti-client",
+        metavar="VERSION",
+        help="emulate the server this atoti-client release expects (e.g. 0.9.16): its server "
+        "and Python API versions; --server-version and --python-api-version still win",
     )
     target.add_argument(
         "--server-version", metavar="VERSION", help="Atoti Server version it reports"
@@ -255,6 +262,12 @@ def _oidc(args: argparse.Namespace, security: SecurityConfig | None) -> Security
 def build_config(args: argparse.Namespace) -> ServerConfig:
     """The base (demo or ``--config``) with every given flag applied on top, in order."""
     config = _load_base(args)
+    if args.atoti_client is not None:
+        with blame("--atoti-client"):
+            found = generation(args.atoti_client)
+        config = config.replace(
+            server_version=found.server_version, python_api_version=found.python_api_version
+        )
     if args.server_version is not None:
         with blame("--server-version"):
             config = config.replace(server_version=args.server_version)

@@ -29,6 +29,9 @@ The package knows nothing about HTTP: :mod:`fakeserver.routes.mdx` reads the req
 its status and message. Inside, one topic per module: :mod:`.lexer` → :mod:`.parser` (into
 :mod:`.nodes`) → :mod:`.evaluator` over a :mod:`.schema`, which :mod:`.cells` aggregates;
 :mod:`.formatting` writes names and values as the real server does.
+
+Work is bounded by the target's :class:`~fakeserver.limits.Limits`: the query's length
+and nesting when it is parsed, and one :mod:`.budget` of tuples for the whole evaluation.
 """
 
 from .errors import MdxError

@@ -10,6 +10,8 @@ __all__ = ["MdxError", "where"]
 
 #: Longest piece of the query quoted in a message.
 _SNIPPET = 60
+#: Characters read to make a snippet (runs of white space shrink to one).
+_WINDOW = 16 * _SNIPPET
 
 
 class MdxError(Exception):
@@ -24,8 +26,9 @@ class MdxError(Exception):
 
 def where(mdx: str, start: int, end: int | None = None) -> str:
     """``at character N ('...')``: the place in ``mdx`` a message is about."""
-    text = mdx[start:end] if end is not None else mdx[start:]
-    text = " ".join(text.split())
+    # A window, not the rest of the query: a message costs the same whatever follows.
+    stop = start + _WINDOW if end is None else min(end, start + _WINDOW)
+    text = " ".join(mdx[start:stop].split())
     if len(text) > _SNIPPET:
         text = text[: _SNIPPET - 3] + "..."
     return f"at character {start + 1} ({text!r})" if text else f"at character {start + 1}"

@@ -3,18 +3,23 @@
 The evaluator resolves every set of a :class:`~.nodes.Select` against the cube's
 :class:`~.schema.Schema`, narrows the facts by its subselects and ``WHERE``, and hands the
 rest to :func:`~.cells.cell_set`. Anything it cannot answer is an :class:`MdxError` that
-quotes the part of the query it is about.
+quotes the part of the query it is about. Every tuple it builds is paid for from the
+query's one :class:`~.budget.Budget`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import operator
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..limits import Limits
 from ..model import COUNT_MEASURE, Cube, Table
-from .cells import cell_set, check_size
+from .budget import Budget
+from .cells import cell_set
 from .errors import MdxError, where
 from .formatting import member_name
 from .nodes import Axis, Call, Compare, Ident, Lit, Logic, Node, Select, SetLit, TupleLit
@@ -33,6 +38,7 @@ from .schema import (
 
 __all__ = ["evaluate", "find_cube"]
 
+_DEFAULT_LIMITS = Limits()
 _FUNCTIONS = ("Crossjoin", "Descendants", "DrilldownLevel", "Except", "Filter", "Hierarchize")
 
 _MEMBER_PROPERTIES = {"MEMBER_VALUE", "MEMBER_CAPTION", "NAME", "MEMBER_NAME"}
@@ -61,6 +67,14 @@ _OTHER_PROPERTIES = {
     "ITEM",
     "CURRENT",
 }
+_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "=": operator.eq,
+    "<>": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
 _DESCENDANTS_FLAGS = ("SELF", "SELF_AND_BEFORE", "SELF_BEFORE_AFTER")
 
 
@@ -73,9 +87,13 @@ class _Scope:
 
 
 class _Evaluator:
-    def __init__(self, schema: Schema, mdx: str) -> None:
+    def __init__(self, schema: Schema, mdx: str, budget: Budget) -> None:
         self.schema = schema
         self.mdx = mdx
+        self.budget = budget
+        # What a Filter condition's nodes resolve to, worked out once, not once per tuple.
+        self.chains: dict[int, list[Node]] = {}
+        self.current_members: dict[int, tuple[Hierarchy | None, bool]] = {}
 
     # -- errors ----------------------------------------------------------------------------
 
@@ -152,6 +170,7 @@ class _Evaluator:
             if len(names) == 1 or (len(names) == 2 and names[1] == "Measures" and prop):
                 if prop not in ("MEMBERS", "ALLMEMBERS"):
                     raise self.unsupported("[Measures] without .Members", node)
+                self.budget.spend(len(self.schema.measures), node)
                 members = [Member(MEASURES, (m,)) for m in self.schema.measures]
                 return MemberSet((MEASURES,), tuple((m,) for m in members))
             if len(names) != 2 or prop is not None:
@@ -167,15 +186,17 @@ class _Evaluator:
         if not rest:
             if prop in ("MEMBERS", "ALLMEMBERS"):
                 tuples = [(all_member,)] + [(m,) for m in self.leaves(hierarchy, scope)]
+                self.budget.spend(len(tuples), node)
                 return MemberSet((hierarchy.key,), tuple(tuples))
             raise self.unsupported("a hierarchy as a set: add .Members, or name a member", node)
         if len(rest) == 1 and prop in ("MEMBERS", "ALLMEMBERS") and rest[0] != ALL_MEMBER:
             if rest[0] == hierarchy.all_level:
+                self.budget.spend(1, node)
                 return MemberSet((hierarchy.key,), ((all_member,),))
             if rest[0] == hierarchy.level:
-                return MemberSet(
-                    (hierarchy.key,), tuple((m,) for m in self.leaves(hierarchy, scope))
-                )
+                leaves = self.leaves(hierarchy, scope)
+                self.budget.spend(len(leaves), node)
+                return MemberSet((hierarchy.key,), tuple((m,) for m in leaves))
             raise self.error(
                 f"hierarchy {bracketed(hierarchy.key)} has no level {rest[0]!r} "
                 f"(it has: {hierarchy.all_level!r}, {hierarchy.level!r})",
@@ -196,7 +217,9 @@ class _Evaluator:
             )
         member = Member(hierarchy.key, tuple(path))
         if prop == "CHILDREN":
-            return MemberSet((hierarchy.key,), tuple((m,) for m in self.children(member, scope)))
+            children = self.children(member, scope)
+            self.budget.spend(len(children), node)
+            return MemberSet((hierarchy.key,), tuple((m,) for m in children))
         if prop is not None:
             raise self.unsupported(f"the property .{prop.title()} of a member", node)
         return member
@@ -206,6 +229,7 @@ class _Evaluator:
     def as_set(self, node: Node, scope: _Scope) -> MemberSet:
         value = self.set_or_member(node, scope)
         if isinstance(value, Member):
+            self.budget.spend(1, node)
             return MemberSet((value.hierarchy,), ((value,),))
         return value
 
@@ -226,6 +250,7 @@ class _Evaluator:
                     members.append(value)
             keys = tuple(m.hierarchy for m in members)
             self.check_distinct(keys, node)
+            self.budget.spend(1, node)
             return MemberSet(keys, (tuple(members),))
         if isinstance(node, Call):
             return self.call(node, scope)
@@ -234,7 +259,7 @@ class _Evaluator:
         raise self.unsupported("a condition where a set is expected", node)
 
     def check_distinct(self, keys: Sequence[HierarchyKey], node: Node) -> None:
-        repeated = sorted({k for k in keys if list(keys).count(k) > 1})
+        repeated = sorted(k for k, seen in Counter(keys).items() if seen > 1)
         if repeated:
             raise self.error(f"hierarchy {bracketed(repeated[0])} appears twice in a tuple", node)
 
@@ -246,6 +271,7 @@ class _Evaluator:
             )
             raise self.error(f"a set mixes members of {described}", node)
         hierarchies = shapes.pop() if shapes else (sets[0].hierarchies if sets else ())
+        self.budget.spend(sum(len(s.tuples) for s in sets), node)
         return MemberSet(hierarchies, tuple(t for s in sets for t in s.tuples))
 
     def call(self, node: Call, scope: _Scope) -> MemberSet:
@@ -259,13 +285,13 @@ class _Evaluator:
                 other = self.as_set(arg, scope)
                 keys = result.hierarchies + other.hierarchies
                 self.check_distinct(keys, node)
-                check_size(len(result.tuples) * len(other.tuples), self.mdx, node)
+                self.budget.spend(len(result.tuples) * len(other.tuples), node)
                 result = MemberSet(keys, tuple(a + b for a in result.tuples for b in other.tuples))
             return result
         if name == "HIERARCHIZE":
             if len(args) != 1:
                 raise self.unsupported("Hierarchize with POST (only the default PRE order)", node)
-            return self.hierarchize(self.as_set(args[0], scope))
+            return self.hierarchize(self.as_set(args[0], scope), node)
         if name == "DESCENDANTS":
             return self.descendants(node, scope)
         if name == "DRILLDOWNLEVEL":
@@ -278,12 +304,16 @@ class _Evaluator:
             first, second = self.as_set(args[0], scope), self.as_set(args[1], scope)
             if second.tuples and first.tuples and first.hierarchies != second.hierarchies:
                 raise self.error("Except needs two sets of the same hierarchies", node)
+            self.budget.spend(len(first.tuples), node)  # at most that many are kept
             removed = set(second.tuples)
             return MemberSet(first.hierarchies, tuple(t for t in first.tuples if t not in removed))
         if name == "FILTER":
             if len(args) != 2:
                 raise self.error("Filter needs a set and a condition", node)
             candidates = self.as_set(args[0], scope)
+            # Each candidate costs each comparison of the condition, and is kept or not.
+            comparisons = _comparisons(args[1])
+            self.budget.spend(len(candidates.tuples) * (comparisons + 1), node)
             return MemberSet(
                 candidates.hierarchies,
                 tuple(t for t in candidates.tuples if self.condition(args[1], t)),
@@ -299,7 +329,9 @@ class _Evaluator:
             raise self.unsupported(f"{what} over measures", node)
         return value.hierarchies[0] if value.hierarchies else None
 
-    def hierarchize(self, value: MemberSet) -> MemberSet:
+    def hierarchize(self, value: MemberSet, node: Node) -> MemberSet:
+        self.budget.spend(len(value.tuples), node)
+
         def key(members: tuple[Member, ...]) -> tuple[tuple[int, int], ...]:
             return tuple(self.member_order(m) for m in members)
 
@@ -347,6 +379,7 @@ class _Evaluator:
         for (member,) in start.tuples:
             target = member.depth + depth
             family = [member, *self.children(member, scope)]
+            self.budget.spend(len(family), node)
             for candidate in family:
                 keep = (
                     candidate.depth == target
@@ -363,23 +396,28 @@ class _Evaluator:
         self.single_hierarchy(value, "DrilldownLevel", node)
         deepest = max((t[0].depth for t in value.tuples), default=0)
         result: list[tuple[Member, ...]] = []
+        self.budget.spend(len(value.tuples), node)
         for (member,) in value.tuples:
             result.append((member,))
             if member.depth == deepest:
-                result.extend((child,) for child in self.children(member, scope))
+                children = self.children(member, scope)
+                self.budget.spend(len(children), node)
+                result.extend((child,) for child in children)
         return MemberSet(value.hierarchies, tuple(result))
 
     # -- Filter conditions -------------------------------------------------------------------
 
     def condition(self, node: Node, current: tuple[Member, ...]) -> bool:
         if isinstance(node, Logic):
-            left = self.condition(node.left, current)
             if node.op == "NOT":
-                return not left
-            assert node.right is not None
-            if node.op == "AND":
-                return left and self.condition(node.right, current)
-            return left or self.condition(node.right, current)
+                return not self.condition(node.left, current)
+            # A chain "a OR b OR c ..." is one level, however long: the parser builds it
+            # left-deep, so recursing down its left side would nest once per operand.
+            chain = self.chains.get(id(node))
+            if chain is None:
+                chain = self.chains[id(node)] = _chain(node)
+            operands = (self.condition(o, current) for o in chain)
+            return all(operands) if node.op == "AND" else any(operands)
         if isinstance(node, Compare):
             left_value, left_type = self.operand(node.left, current)
             right_value, right_type = self.operand(node.right, current)
@@ -397,10 +435,11 @@ class _Evaluator:
         if isinstance(node, Lit):
             return node.value, None
         if isinstance(node, Ident):
-            names = [text for text, _ in node.parts]
-            words = [w.upper() for w in names[2:]]
-            if len(names) == 4 and words[0] == "CURRENTMEMBER" and words[1] in _MEMBER_PROPERTIES:
-                hierarchy = self.hierarchy((names[0], names[1]), node)
+            found = self.current_members.get(id(node))
+            if found is None:
+                found = self.current_members[id(node)] = self.current_member(node)
+            hierarchy, value_wanted = found
+            if hierarchy is not None:
                 member = next((m for m in current if m.hierarchy == hierarchy.key), None)
                 if member is None:
                     raise self.error(
@@ -408,7 +447,7 @@ class _Evaluator:
                         "member of that hierarchy",
                         node,
                     )
-                if words[1] != "MEMBER_VALUE":
+                if not value_wanted:
                     return member.path[-1], "String"
                 if member.depth == 0:
                     return None, hierarchy.type
@@ -417,6 +456,15 @@ class _Evaluator:
             "a comparison operand other than [dim].[hier].CurrentMember.MEMBER_VALUE or a literal",
             node,
         )
+
+    def current_member(self, node: Ident) -> tuple[Hierarchy | None, bool]:
+        """``[dim].[hier].CurrentMember.<property>``: (its hierarchy, whether it is the
+        MEMBER_VALUE), or (None, False) for any other identifier; read once per node."""
+        names = [text for text, _ in node.parts]
+        words = [w.upper() for w in names[2:]]
+        if len(names) == 4 and words[0] == "CURRENTMEMBER" and words[1] in _MEMBER_PROPERTIES:
+            return self.hierarchy((names[0], names[1]), node), words[1] == "MEMBER_VALUE"
+        return None, False
 
     def compare(
         self, node: Compare, left: Any, left_type: str | None, right: Any, right_type: str | None
@@ -436,15 +484,7 @@ class _Evaluator:
                 f"({right_type or type(right).__name__})",
                 node,
             )
-        operators: dict[str, Callable[[Any, Any], bool]] = {
-            "=": lambda a, b: bool(a == b),
-            "<>": lambda a, b: bool(a != b),
-            "<": lambda a, b: bool(a < b),
-            "<=": lambda a, b: bool(a <= b),
-            ">": lambda a, b: bool(a > b),
-            ">=": lambda a, b: bool(a >= b),
-        }
-        return operators[node.op](left, right)
+        return bool(_OPERATORS[node.op](left, right))
 
     def typed(self, value: Any, own: str | None, other: str | None, node: Compare) -> Any:
         # A string literal compared with a date level is read as an ISO date, as the client
@@ -460,7 +500,7 @@ class _Evaluator:
 
     # -- scopes: FROM, subselects and WHERE ----------------------------------------------------
 
-    def restrict(self, scope: _Scope, members: Iterable[Member]) -> _Scope:
+    def restrict(self, scope: _Scope, members: Iterable[Member], node: Node | None) -> _Scope:
         """The facts of ``scope`` that every leaf member given selects."""
         rows = scope.rows
         for member in members:
@@ -469,6 +509,7 @@ class _Evaluator:
             hierarchy = self.schema.hierarchies[member.hierarchy]
             position, name = hierarchy.position, member.path[1]
             rows = [row for row in rows if member_name(row[position]) == name]
+            self.budget.spend(len(rows), node)
         return _Scope(rows, scope.visible)
 
     def slicer(self, node: Node, scope: _Scope) -> tuple[Member, ...]:
@@ -494,9 +535,10 @@ class _Evaluator:
             kept = scope.visible.get(key, frozenset(hierarchy.names)) & leaves
             position = hierarchy.position
             rows = [row for row in scope.rows if member_name(row[position]) in kept]
+            self.budget.spend(len(rows), axis.expression)
             scope = _Scope(rows, {**scope.visible, key: kept})
         if select.slicer is not None:
-            scope = self.restrict(scope, self.slicer(select.slicer, scope))
+            scope = self.restrict(scope, self.slicer(select.slicer, scope), select.slicer)
         return scope
 
     def scope(self, select: Select) -> _Scope:
@@ -526,16 +568,50 @@ class _Evaluator:
                     " and in WHERE (filter it with a subselect instead)",
                     select.slicer or select.axes[0],
                 )
-        facts = self.restrict(scope, slicer).rows
-        return cell_set(self.schema, select, sets, slicer, facts)
+        facts = self.restrict(scope, slicer, select.slicer).rows
+        return cell_set(self.schema, select, sets, slicer, facts, self.budget)
 
 
-def evaluate(select: Select, cube: Cube, table: Table) -> dict[str, Any]:
-    """The cell set of ``select`` over ``cube`` built on ``table`` (the client's shape)."""
+def _chain(node: Logic) -> list[Node]:
+    """The operands of a left-deep chain of one operator (``a OR b OR c``), left to right."""
+    operands: list[Node] = []
+    current: Node = node
+    while isinstance(current, Logic) and current.op == node.op:
+        assert current.right is not None
+        operands.append(current.right)
+        current = current.left
+    operands.append(current)
+    operands.reverse()
+    return operands
+
+
+def _comparisons(node: Node) -> int:
+    """How many comparisons a Filter condition makes at most, counted without recursion."""
+    count, pending = 0, [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, Logic):
+            pending.append(current.left)
+            if current.right is not None:
+                pending.append(current.right)
+        else:
+            count += 1
+    return count
+
+
+def evaluate(
+    select: Select, cube: Cube, table: Table, limits: Limits = _DEFAULT_LIMITS
+) -> dict[str, Any]:
+    """The cell set of ``select`` over ``cube`` built on ``table`` (the client's shape).
+
+    ``table`` is read, never written: pass a snapshot (:meth:`~fakeserver.model.Table.copy`)
+    and evaluate outside the state lock. All work is bounded by ``limits``.
+    """
+    budget = Budget(limits, select.text)
     try:
-        return _Evaluator(cube_schema(cube, table), select.text).run(select)
+        return _Evaluator(cube_schema(cube, table), select.text, budget).run(select)
     except RecursionError:  # e.g. a Filter condition of thousands of ORs
-        raise MdxError(too_deep("evaluate")) from None
+        raise MdxError(too_deep("evaluate", limits)) from None
 
 
 def find_cube(

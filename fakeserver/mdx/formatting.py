@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 from typing import Any
 
 __all__ = ["decimal_format", "member_name"]
@@ -56,7 +56,9 @@ def member_name(value: Any) -> str:
 
 # Atoti's measure formatters: an optional TYPE[...] wrapper around a DecimalFormat pattern
 # with a literal prefix and suffix ("INT[count: #,###]", "DOUBLE[$#,##0.00]", "DOUBLE[0.00%]").
-_FORMATTER = re.compile(r"^(?:INT|LONG|FLOAT|DOUBLE)\[(.*)\]$", re.DOTALL)
+_FORMATTER = re.compile(r"(?:INT|LONG|FLOAT|DOUBLE)\[(.*)\]", re.DOTALL)
+#: Enough digits for any double, or any whole number a SUM of longs reaches, times 100.
+_EXACT_DIGITS = 800
 _NUMBER_PATTERN = re.compile(r"[#0][#0,]*(?:\.[#0]*)?|\.[#0]+")
 
 
@@ -72,7 +74,7 @@ def decimal_format(value: Any, pattern: str | None) -> str:
     plain = member_name(value)
     if not pattern or (isinstance(value, float) and not math.isfinite(value)):
         return plain
-    wrapped = _FORMATTER.match(pattern)
+    wrapped = _FORMATTER.fullmatch(pattern)
     inner = wrapped.group(1) if wrapped else pattern
     match = _NUMBER_PATTERN.search(inner)
     if match is None:
@@ -80,14 +82,17 @@ def decimal_format(value: Any, pattern: str | None) -> str:
     prefix, suffix = inner[: match.start()], inner[match.end() :]
     if any(c in prefix + suffix for c in "'#0;E\u2030\u00a4"):
         return plain
-    number = Decimal(value)  # the double's exact value, as Java rounds it since JDK 8
-    if "%" in prefix + suffix:
-        number *= 100
     integer_part, _, fraction_part = match.group().partition(".")
+    # Exact arithmetic whatever the value: a double's exact decimal expansion has up to 767
+    # significant digits (1e308 has 309 before the point), far past Decimal's default 28.
+    with localcontext(Context(prec=_EXACT_DIGITS + len(fraction_part), rounding=ROUND_HALF_EVEN)):
+        number = Decimal(value)  # the double's exact value, as Java rounds it since JDK 8
+        if "%" in prefix + suffix:
+            number *= 100
+        rounded = number.quantize(Decimal(1).scaleb(-len(fraction_part)))
     grouping = len(integer_part) - integer_part.rfind(",") - 1 if "," in integer_part else 0
     min_integer = integer_part.count("0")
     min_fraction = len(fraction_part) - len(fraction_part.lstrip("0"))
-    rounded = number.quantize(Decimal(1).scaleb(-len(fraction_part)), rounding=ROUND_HALF_EVEN)
     whole, _, fraction = f"{abs(rounded):f}".partition(".")
     fraction = fraction.rstrip("0")
     fraction += "0" * (min_fraction - len(fraction))

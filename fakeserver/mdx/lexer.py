@@ -2,11 +2,15 @@
 
 Comments (``--``, ``//``, ``/* */``) are skipped; ``]]`` inside an identifier and a doubled
 quote inside a string stand for one character, and tokens hold the unescaped text.
+
+Tokens are made one at a time as the parser asks for them, so a syntax error early in a
+long query costs what the text before it costs, never a token list of the whole query.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .errors import MdxError, where
@@ -27,15 +31,16 @@ class Token:
 
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _WORD = re.compile(r"[^\W\d]\w*")  # Unicode letters, as MDX allows in bare names
+_SPACE = re.compile(r"\s+")
 
 
-def tokenize(mdx: str) -> list[Token]:
-    tokens: list[Token] = []
+def tokenize(mdx: str) -> Iterator[Token]:
+    """The tokens of ``mdx``, lazily, ending with one ``end`` token."""
     i, n = 0, len(mdx)
     while i < n:
         c = mdx[i]
-        if c.isspace():
-            i += 1
+        if (space := _SPACE.match(mdx, i)) is not None:
+            i = space.end()
         elif mdx.startswith(("--", "//"), i):
             newline = mdx.find("\n", i)
             i = n if newline < 0 else newline + 1
@@ -56,7 +61,7 @@ def tokenize(mdx: str) -> list[Token]:
                     j = close + 2
                     continue
                 break
-            tokens.append(Token("id", "".join(parts), i, close + 1))
+            yield Token("id", "".join(parts), i, close + 1)
             i = close + 1
         elif c in "\"'":
             j, parts = i + 1, []
@@ -70,24 +75,23 @@ def tokenize(mdx: str) -> list[Token]:
                     j = close + 2
                     continue
                 break
-            tokens.append(Token("str", "".join(parts), i, close + 1))
+            yield Token("str", "".join(parts), i, close + 1)
             i = close + 1
         elif (number := _NUMBER.match(mdx, i)) is not None:
-            tokens.append(Token("num", number.group(), i, number.end()))
+            yield Token("num", number.group(), i, number.end())
             i = number.end()
         elif (word := _WORD.match(mdx, i)) is not None:
-            tokens.append(Token("word", word.group(), i, word.end()))
+            yield Token("word", word.group(), i, word.end())
             i = word.end()
         elif mdx.startswith(("<=", ">=", "<>"), i):
-            tokens.append(Token("op", mdx[i : i + 2], i, i + 2))
+            yield Token("op", mdx[i : i + 2], i, i + 2)
             i += 2
         elif c in "=<>+-*/:&^|!@":
-            tokens.append(Token("op", c, i, i + 1))
+            yield Token("op", c, i, i + 1)
             i += 1
         elif c in "{}(),.;":
-            tokens.append(Token("punct", c, i, i + 1))
+            yield Token("punct", c, i, i + 1)
             i += 1
         else:
             raise MdxError(f"MDX syntax error {where(mdx, i)}: unexpected character {c!r}")
-    tokens.append(Token("end", "", n, n))
-    return tokens
+    yield Token("end", "", n, n)

@@ -1,20 +1,30 @@
 """The MDX subset as a syntax tree: ``SELECT <axes> FROM <cube or subselect> [WHERE ...]``.
 
-A recursive-descent parser over :mod:`.lexer`'s tokens. Nesting is counted and refused past
-:data:`MAX_NESTING` with an error that says so, before Python's stack could run out.
+A recursive-descent parser pulling :mod:`.lexer`'s tokens one at a time. The query's length
+(``limits.max_mdx_chars``) is checked before anything else; nesting is counted and refused
+past ``limits.max_mdx_nesting`` with an error that says so, before Python's stack could
+run out.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
+
+from ..limits import Limits
 from .errors import MdxError, where
 from .lexer import Token, tokenize
 from .nodes import Axis, Call, Compare, Ident, Lit, Logic, Node, Select, SetLit, TupleLit
 
 __all__ = ["MAX_NESTING", "parse", "too_deep"]
 
-#: Deeper MDX is refused with a 400 (not a recursion error on the server): parentheses,
-#: braces, function calls, ``NOT`` and subselects each open one level.
-MAX_NESTING = 64
+_DEFAULT_LIMITS = Limits()
+#: The default nesting limit (``limits.max_mdx_nesting``): parentheses, braces, function
+#: calls, ``NOT`` and subselects each open one level.
+MAX_NESTING = _DEFAULT_LIMITS.max_mdx_nesting
+#: Digits of a whole-number literal read as an integer; longer ones are read as a double,
+#: as the real server reads every numeric literal (Python refuses ints over 4,300 digits).
+_INT_DIGITS = 18
 
 _AXES = {"COLUMNS": 0, "ROWS": 1}
 _RESERVED = frozenset(
@@ -42,22 +52,26 @@ _COMPARISONS = ("=", "<>", "<", "<=", ">", ">=")
 
 
 class _Parser:
-    def __init__(self, mdx: str) -> None:
+    def __init__(self, mdx: str, max_nesting: int) -> None:
         self.mdx = mdx
-        self.tokens = tokenize(mdx)
-        self.pos = 0
+        self.max_nesting = max_nesting
+        self.stream: Iterator[Token] = tokenize(mdx)
+        self.token = next(self.stream)
+        self.following: Token | None = None  # one token of look-ahead, made when asked
+        self.previous = self.token
         self.depth = 0
 
-    @property
-    def token(self) -> Token:
-        return self.tokens[self.pos]
-
-    def peek(self, ahead: int = 1) -> Token:
-        return self.tokens[min(self.pos + ahead, len(self.tokens) - 1)]
+    def peek(self) -> Token:
+        """The token after the current one."""
+        if self.following is None:
+            self.following = self.token if self.token.kind == "end" else next(self.stream)
+        return self.following
 
     def take(self) -> Token:
-        token = self.token
-        self.pos = min(self.pos + 1, len(self.tokens) - 1)
+        """The current token; the next one becomes current (``end`` stays)."""
+        token = self.previous = self.token
+        if token.kind != "end":
+            self.token, self.following = self.peek(), None
         return token
 
     def syntax(self, expected: str, token: Token | None = None) -> MdxError:
@@ -88,12 +102,13 @@ class _Parser:
         return self.token.kind == "punct" and self.token.text == punct
 
     def enter(self, token: Token) -> None:
-        """One more level of nesting opened at ``token``; refused past :data:`MAX_NESTING`."""
+        """One more level of nesting opened at ``token``; refused past the nesting limit."""
         self.depth += 1
-        if self.depth > MAX_NESTING:
+        if self.depth > self.max_nesting:
             raise self.unsupported(
-                f"nesting deeper than {MAX_NESTING} levels (parentheses, braces, function "
-                f"calls, NOT and subselects; fakeserver answers at most {MAX_NESTING})",
+                f"nesting deeper than {self.max_nesting} levels (parentheses, braces, function "
+                f"calls, NOT and subselects; fakeserver answers at most {self.max_nesting}: "
+                "limits.max_mdx_nesting)",
                 token.start,
             )
 
@@ -182,15 +197,14 @@ class _Parser:
             index = _AXES[token.text.upper()]
             self.take()
         elif token.kind == "num":
-            index = int(float(token.text))
-            self.take()
+            index = self.axis_number(self.take())
         elif token.is_word("AXIS") and self.peek().text == "(":
             self.take()
             self.take()
             number = self.take()
             if number.kind != "num":
                 raise self.syntax("an axis number", number)
-            index = int(float(number.text))
+            index = self.axis_number(number)
             self.expect_punct(")")
         else:
             raise self.syntax("COLUMNS or ROWS")
@@ -199,6 +213,22 @@ class _Parser:
                 "axes other than COLUMNS (0) and ROWS (1)", token.start, self.token.start
             )
         return Axis(index, expression, non_empty, start)
+
+    def axis_number(self, token: Token) -> int | None:
+        value = self.number(token)
+        return int(value) if float(value).is_integer() and abs(value) < 2**31 else None
+
+    def number(self, token: Token) -> int | float:
+        """A numeric literal's value; one past a double's range is refused, not infinite."""
+        text = token.text
+        if not any(c in text for c in ".eE") and len(text) <= _INT_DIGITS:
+            return int(text)
+        value = float(text)
+        if math.isinf(value):
+            raise self.unsupported(
+                "a number beyond the range of a double (about 1.8E308)", token.start, token.end
+            )
+        return value
 
     # -- expressions -------------------------------------------------------------------
 
@@ -256,15 +286,15 @@ class _Parser:
             end = self.expect_punct(")").end
             self.leave()
             if not items:
-                raise self.syntax("an expression", self.tokens[self.pos - 1])
+                raise self.syntax("an expression", self.previous)
             return items[0] if len(items) == 1 else TupleLit(items, token.start, end)
         if token.kind == "num":
             self.take()
-            return Lit(_number(token.text), token.start, token.end)
+            return Lit(self.number(token), token.start, token.end)
         if token.kind == "op" and token.text == "-" and self.peek().kind == "num":
             self.take()
             number = self.take()
-            return Lit(-_number(number.text), token.start, number.end)
+            return Lit(-self.number(number), token.start, number.end)
         if token.kind == "str":
             self.take()
             return Lit(token.text, token.start, token.end)
@@ -335,21 +365,25 @@ def _end(node: Node) -> int:
     return node.end
 
 
-def _number(text: str) -> int | float:
-    return float(text) if any(c in text for c in ".eE") else int(text)
+def parse(mdx: str, limits: Limits = _DEFAULT_LIMITS) -> Select:
+    """The syntax tree of one ``SELECT``, or an :class:`MdxError` naming the offending part.
 
-
-def parse(mdx: str) -> Select:
-    """The syntax tree of one ``SELECT``, or an :class:`MdxError` naming the offending part."""
+    The length limit comes first, before a single token is made.
+    """
+    if len(mdx) > limits.max_mdx_chars:
+        raise MdxError(
+            f"unsupported MDX: the query is {len(mdx):,} characters long (fakeserver answers "
+            f"at most {limits.max_mdx_chars:,}: limits.max_mdx_chars)"
+        )
     try:
-        return _Parser(mdx).query()
+        return _Parser(mdx, limits.max_mdx_nesting).query()
     except RecursionError:  # the nesting limit should come first: never a 500 regardless
-        raise MdxError(too_deep("parse")) from None
+        raise MdxError(too_deep("parse", limits)) from None
 
 
-def too_deep(what: str) -> str:
+def too_deep(what: str, limits: Limits) -> str:
     """The 400 for a query whose nesting ran out of stack while trying to ``what`` it."""
     return (
-        f"unsupported MDX: the query is nested too deeply to {what} "
-        f"(fakeserver answers at most {MAX_NESTING} levels of nesting)"
+        f"unsupported MDX: the query is nested too deeply to {what} (fakeserver answers "
+        f"at most {limits.max_mdx_nesting} levels of nesting: limits.max_mdx_nesting)"
     )

@@ -9,17 +9,19 @@ topic per module, each importing at run time only those above it:
 - :mod:`.conditions`: Mongo-like conditions compiled to row predicates;
 - :mod:`.generation`: seeded faker rows;
 - :mod:`.tables`: typed tables and their columns;
-- :mod:`.loading`: CSV options and parsing, type inference, reading a load's source;
+- :mod:`.loading`: CSV options and parsing, type inference;
+- :mod:`.sources`: reading a load's source (a cloud object, or a file under the roots);
 - :mod:`.cubes`: cubes and the ``cube/discovery`` answer.
 """
 
 from __future__ import annotations
 
-from .conditions import MAX_CONDITION_DEPTH, Predicate, compile_condition
+from .conditions import Predicate, compile_condition
 from .cubes import CATALOG_NAME, COUNT_MEASURE, Cube, cube_discovery
 from .generation import generate_rows
-from .loading import CsvOptions, csv_rows, infer_types, parse_csv, read_source
+from .loading import CsvOptions, csv_rows, infer_types, parse_csv
 from .names import NameKind, check_name
+from .sources import read_source
 from .tables import Column, Table, TableDefinition
 from .values import (
     ATOTI_TYPES,
@@ -31,6 +33,7 @@ from .values import (
     coerce,
     element_type,
     parse_text,
+    short,
     to_json,
 )
 
@@ -39,7 +42,6 @@ __all__ = [
     "CATALOG_NAME",
     "COUNT_MEASURE",
     "DEFAULT_VALUES",
-    "MAX_CONDITION_DEPTH",
     "NUMERIC_TYPES",
     "SCALAR_TYPES",
     "Column",
@@ -62,5 +64,6 @@ __all__ = [
     "parse_csv",
     "parse_text",
     "read_source",
+    "short",
     "to_json",
 ]

@@ -1,6 +1,9 @@
 """Typed tables: columns with Atoti types and defaults, key columns, rows stored by key.
 
-Tables are not locked here: :class:`~fakeserver.state.ServerState` holds the one lock.
+Tables are not locked here: :class:`~fakeserver.state.ServerState` holds the data lock.
+Copies share their rows until one of them is written (copy on write), so a reader takes
+:meth:`Table.copy` under the lock in O(1) and queries it without the lock while writers
+go on with the original.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..limits import Limits
 from .conditions import compile_condition
 from .generation import generate_rows
 from .names import check_name
@@ -26,6 +30,8 @@ from .values import (
 )
 
 __all__ = ["Column", "Convert", "Table", "TableDefinition"]
+
+_DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True)
@@ -59,7 +65,7 @@ class TableDefinition(Protocol):
     @property
     def keys(self) -> Sequence[str]: ...
     @property
-    def rows(self) -> Sequence[Sequence[Any]]: ...
+    def rows(self) -> Sequence[Sequence[Any] | Mapping[str, Any]]: ...
     @property
     def generate(self) -> int: ...
     @property
@@ -114,21 +120,27 @@ class Table:
         self.keys: tuple[str, ...] = tuple(keys)
         self._key_positions = tuple(self._index[k] for k in self.keys)
         self._rows: dict[Any, tuple[Any, ...]] = {}
+        self._shared = False  # _rows is also another copy's: copy it before a write
         self._next_id = 0  # row ids of a table without keys
 
     @classmethod
     def from_spec(cls, spec: TableDefinition, seed: int) -> Table:
         table = cls(spec.name, spec.columns, spec.keys, spec.default_values)
-        table.upsert(table.prepare([list(row) for row in spec.rows]))
+        table.upsert(table.prepare(list(spec.rows)))
         if spec.generate:
             table.upsert(generate_rows(table, spec.generate, seed))
         return table
 
     def copy(self) -> Table:
-        """Same columns, its own rows: what a reset hands out from the baseline."""
+        """Same columns, rows of its own: a reset's table, or a reader's snapshot.
+
+        O(1): both share the rows until either is written, and the first write copies
+        them (:meth:`upsert`). So a snapshot taken under the state lock costs the lock
+        nothing, and what reads it afterwards, without the lock, never sees a write.
+        """
         other = object.__new__(Table)
         other.__dict__.update(self.__dict__)
-        other._rows = dict(self._rows)
+        self._shared = other._shared = True
         return other
 
     # -- reading -------------------------------------------------------------------------
@@ -172,16 +184,31 @@ class Table:
             "keys": list(self.keys),
         }
 
-    def query(self, conditions: object, fields: object, page_size: int | None) -> dict[str, Any]:
-        """The answer of ``database/data/tables/{name}``: headers and matching rows."""
-        predicate = compile_condition(self, conditions)
+    def query(
+        self,
+        conditions: object,
+        fields: object,
+        page_size: int | None,
+        limits: Limits = _DEFAULT_LIMITS,
+    ) -> dict[str, Any]:
+        """The answer of ``database/data/tables/{name}``: headers and matching rows.
+
+        Run it on a :meth:`copy` taken under the state lock, never on the live table.
+        """
+        predicate = compile_condition(self, conditions, limits)
         if fields is None or fields == []:
             names = list(self.column_names)
         elif isinstance(fields, list) and all(isinstance(f, str) for f in fields):
             names = fields
+            seen: set[str] = set()
             for name in names:
                 if name not in self._index:
                     raise DataError(f"fields: table {self.name!r} has no column {name!r}")
+                # Once each: the answer's size is rows x fields, so a repeated name
+                # (["id"] a million times) would make it as large as the body allows.
+                if name in seen:
+                    raise DataError(f"fields: {name!r} is given twice")
+                seen.add(name)
         else:
             raise DataError("fields must be a list of column names")
         positions = [self._index[n] for n in names]
@@ -248,6 +275,9 @@ class Table:
 
     def upsert(self, prepared: Sequence[tuple[Any, ...]]) -> None:
         """Store rows from :meth:`prepare`; a row whose key exists replaces it."""
+        if self._shared:  # copy on write: the other copies keep the rows they saw
+            self._rows = dict(self._rows)
+            self._shared = False
         for row in prepared:
             key = self.key_of(row)
             if key is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import reprlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -72,10 +73,25 @@ def element_type(type_name: str) -> str | None:
     return type_name[:-2] if type_name.endswith("[]") else None
 
 
+class _Quote(reprlib.Repr):
+    """Quotes values in messages a few levels and items deep, whatever the value holds, so
+    a message about a deeply nested or huge value costs no recursion and no time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel, self.maxstring, self.maxother = 3, 41, 41
+
+    def repr_str(self, x: str, level: int) -> str:
+        return repr(x[: self.maxstring])  # the start of a string, cut below like the rest
+
+
+_QUOTE = _Quote()
+
+
 def short(value: object) -> str:
-    """``value`` as an error message quotes it: a repr cut to 40 characters."""
+    """``value`` as an error message quotes it: a bounded repr cut to 40 characters."""
     try:
-        text = repr(value)
+        text = _QUOTE.repr(value)
     except ValueError:  # an int too long to print (Python >= 3.11)
         return f"<a {type(value).__name__}>"
     return text if len(text) <= 40 else text[:37] + "..."

@@ -3,8 +3,8 @@
 A route exists because it is listed in :data:`ROUTE_TABLE`, never because some module was
 imported: its full path, its methods, the :class:`~fakeserver.security.Access` it needs and
 its view. The views live by area — :mod:`.connect`, :mod:`.data`, :mod:`.security`,
-:mod:`.mdx`, :mod:`.oidc`, and :mod:`.status` for the fake's own status page — and
-share :mod:`.base`.
+:mod:`.mdx`, :mod:`.oidc`, :mod:`.database`, :mod:`.graphql`, and :mod:`.status` for the
+fake's own status page — and share :mod:`.base`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,16 @@ from __future__ import annotations
 from werkzeug.routing import Map, Rule
 
 from ..oidc import DISCOVERY_PATH, JWKS_PATH, TOKEN_PATH
-from ..protocol import ATOTI_PATH, PIVOT_PATH, STATUS_PREFIX, VERSIONS_PATH
+from ..protocol import (
+    ATOTI_PATH,
+    DATABASE_PATH,
+    GRAPHQL_PATH,
+    PIVOT_PATH,
+    STATUS_PREFIX,
+    VERSIONS_PATH,
+)
 from ..security import Access
-from . import connect, data, mdx, oidc, security, status
+from . import connect, data, database, graphql, mdx, oidc, security, status
 from .base import Context, Route, json_body, json_object, json_response
 
 __all__ = [
@@ -40,6 +47,11 @@ ROUTE_TABLE: tuple[Route, ...] = (
     Route(f"{PIVOT_PATH}/database/data/tables/<name>", ("POST",), Access.READ, data.query_table),
     Route(f"{PIVOT_PATH}/database/discovery", ("GET",), Access.READ, data.database_discovery),
     Route(f"{PIVOT_PATH}/cube/discovery", ("GET",), Access.READ, data.cube_discovery_view),
+    # the database API of servers 6.1.11 and later (SPEC §4.6): the same views, another home
+    Route(
+        f"{DATABASE_PATH}/data/tables/<name>", ("POST",), Access.READ, database.database_api_query
+    ),
+    Route(f"{DATABASE_PATH}/discovery", ("GET",), Access.READ, database.database_api_discovery),
     # data: tables, rows, loads, cubes (SPEC §4.5)
     Route(f"{ATOTI_PATH}/tables", ("GET",), Access.ADMIN, data.list_tables),
     Route(f"{ATOTI_PATH}/tables", ("POST",), Access.ADMIN, data.create_table),
@@ -66,6 +78,8 @@ ROUTE_TABLE: tuple[Route, ...] = (
     Route(f"/<path:prefix>{DISCOVERY_PATH}", ("GET",), Access.PUBLIC, oidc.discovery),
     Route(f"/<path:prefix>{TOKEN_PATH}", ("POST",), Access.PUBLIC, oidc.token),
     Route(f"/<path:prefix>{JWKS_PATH}", ("GET",), Access.PUBLIC, oidc.jwks),
+    # the data-model API over GraphQL (SPEC §4.6); writes check the live-extension rule
+    Route(GRAPHQL_PATH, ("POST",), Access.READ, graphql.graphql),
     # the fake's own status page, when the config turns it on (not Atoti's)
     Route(f"{STATUS_PREFIX}/", ("GET",), Access.OPERATOR, status.status_page),
     Route(f"{STATUS_PREFIX}/assets/<name>", ("GET",), Access.OPERATOR, status.status_asset),

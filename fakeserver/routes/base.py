@@ -6,7 +6,10 @@ Views receive a :class:`Context` and return a werkzeug ``Response``; they raise
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +19,7 @@ from werkzeug.wrappers import Request, Response
 from ..config import ServerConfig
 from ..errors import FakeHTTPError
 from ..host import HostIdentity
+from ..limits import Limits
 from ..protocol import ATOTI_PATH, JSON_CONTENT_TYPE, STATUS_PREFIX
 from ..security import Access, Identity
 from ..state import ServerState
@@ -35,6 +39,18 @@ class Context:
     @property
     def config(self) -> ServerConfig:
         return self.state.config
+
+    @property
+    def limits(self) -> Limits:
+        return self.state.config.limits
+
+    def json_body(self) -> Any:
+        """The request's JSON body, held to this target's ``limits.max_json_depth``."""
+        return json_body(self.request, max_depth=self.limits.max_json_depth)
+
+    def json_object(self) -> dict[str, Any]:
+        """The request's JSON body, which must be an object, held to the depth limit."""
+        return json_object(self.request, max_depth=self.limits.max_json_depth)
 
 
 View = Callable[..., Response]
@@ -67,10 +83,35 @@ class Route:
         return (config.exposed or not self.atoti) and (config.status_page or not self.status)
 
 
-def json_response(data: Any, status: int = 200) -> Response:
-    response = Response(json.dumps(data, default=str), status=status)
-    response.headers["Content-Type"] = JSON_CONTENT_TYPE
+def json_response(data: Any, status: int = 200, media_type: str = JSON_CONTENT_TYPE) -> Response:
+    """``data`` as a JSON answer: strict JSON, whatever a table or an aggregate holds.
+
+    Double columns may hold NaN and infinities (as Atoti's do), and a SUM may overflow;
+    JSON has no such numbers, so they travel as Java's ``Double.toString`` and Jackson
+    write them: the strings ``"NaN"``, ``"Infinity"`` and ``"-Infinity"``. ``allow_nan``
+    is off, so no other path can slip a bare ``NaN`` into an answer.
+    """
+    try:
+        text = json.dumps(data, default=str, allow_nan=False)
+    except ValueError:  # rare: only answers holding a non-finite double pay for the walk
+        text = json.dumps(_finite(data), default=str, allow_nan=False)
+    response = Response(text, status=status)
+    response.headers["Content-Type"] = media_type
     return response
+
+
+_NON_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float as its Java name (answers are shallow)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return _NON_FINITE.get(value, "NaN")
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _not_json(constant: str) -> Any:
@@ -79,11 +120,40 @@ def _not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not a JSON value")
 
 
-def json_body(request: Request) -> Any:
-    """The request's JSON body, or a 400 that says what is wrong with it."""
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_BRACKETS = b"[]{}"
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(_BRACKETS)))
+_STEPS = bytes.maketrans(_BRACKETS, b"\x01\xff\x01\xff")  # +1 and -1 as signed bytes
+
+
+def json_depth(raw: bytes) -> int:
+    """How deeply the JSON text ``raw`` nests arrays and objects, without parsing it.
+
+    No recursion and no Python loop over the text: strings are cut out, the brackets left
+    become +1/-1 steps and the deepest running sum is the depth, all at C speed, so a
+    body can be refused before a parser (or anything walking its value) recurses into it.
+    On text that is not JSON the figure is meaningless but harmless: the parse refuses it.
+    """
+    if raw.count(b"[") + raw.count(b"{") == 0:
+        return 0
+    steps = _STRING.sub(b"", raw).translate(_STEPS, delete=_NOT_BRACKETS)
+    return max(itertools.accumulate(memoryview(steps).cast("b")), default=0)
+
+
+def json_body(request: Request, *, max_depth: int = Limits.max_json_depth) -> Any:
+    """The request's JSON body, or a 400 that says what is wrong with it.
+
+    Views call :meth:`Context.json_body`, which passes the target's own depth limit.
+    """
     raw = request.get_data(cache=True)
     if not raw:
         raise FakeHTTPError(400, "a JSON body is required")
+    if json_depth(raw) > max_depth:
+        raise FakeHTTPError(
+            400,
+            f"the body nests arrays and objects more than {max_depth} levels deep "
+            "(limits.max_json_depth)",
+        )
     try:
         return json.loads(raw, parse_constant=_not_json)
     except UnicodeDecodeError:
@@ -97,8 +167,8 @@ def json_body(request: Request) -> Any:
         raise FakeHTTPError(400, "the body is nested too deeply") from None
 
 
-def json_object(request: Request) -> dict[str, Any]:
-    body = json_body(request)
+def json_object(request: Request, *, max_depth: int = Limits.max_json_depth) -> dict[str, Any]:
+    body = json_body(request, max_depth=max_depth)
     if not isinstance(body, dict):
         raise FakeHTTPError(400, "the body must be a JSON object")
     return body

@@ -11,7 +11,8 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from ..errors import FakeHTTPError
-from ..protocol import ATOTI_PATH, CONTENT_PATH, PIVOT_PATH
+from ..generations import dialect_for
+from ..protocol import ATOTI_PATH, CONTENT_PATH, DATABASE_PATH
 from .base import Context, json_response
 
 __all__ = ["ping", "py4j_configuration", "session_descriptor", "versions"]
@@ -20,7 +21,14 @@ __all__ = ["ping", "py4j_configuration", "session_descriptor", "versions"]
 def versions(ctx: Context) -> Response:
     apis: dict[str, Any] = {
         "activeviam/pivot": {
-            "versions": [{"id": "9", "restPath": PIVOT_PATH, "wsPath": "/activeviam/pivot/ws/v9"}]
+            "versions": [
+                {
+                    "id": i,
+                    "restPath": f"/activeviam/pivot/rest/v{i}",
+                    "wsPath": f"/activeviam/pivot/ws/v{i}",
+                }
+                for i in ctx.config.pivot_ids
+            ]
         },
         "activeviam/content": {
             "versions": [
@@ -28,6 +36,8 @@ def versions(ctx: Context) -> Response:
             ]
         },
     }
+    if dialect_for(ctx.config.server_version).database_api:
+        apis["activeviam/database"] = {"versions": [{"id": "1", "restPath": DATABASE_PATH}]}
     if ctx.config.exposed:
         apis["atoti"] = {"versions": [{"id": "1", "restPath": ATOTI_PATH}]}
     return json_response({"version": 1, "serverVersion": ctx.config.server_version, "apis": apis})

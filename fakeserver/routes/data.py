@@ -1,7 +1,9 @@
 """Data (SPEC §4.4, §4.5): table queries, discovery, tables, rows, CSV loads and cubes.
 
 Writes convert their rows outside the state lock and store them under it (see
-:func:`_write_rows`), so one large load does not stall every other request.
+:func:`_write_rows`), and reads take a copy-on-write snapshot under it and do their work
+(a condition's compile and scan, a discovery's description) outside, so no request holds
+the lock for longer than a lookup, and one heavy request does not stall every other.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from werkzeug.wrappers import Request, Response
 from ..errors import FakeHTTPError
 from ..model import (
     CsvOptions,
-    Cube,
     Table,
     check_name,
     csv_rows,
@@ -23,7 +24,7 @@ from ..model import (
     infer_types,
     read_source,
 )
-from .base import Context, json_object, json_response
+from .base import Context, json_response
 
 __all__ = [
     "append_rows",
@@ -56,31 +57,35 @@ def _page_size(request: Request) -> int | None:
 
 def query_table(ctx: Context, name: str) -> Response:
     page_size = _page_size(ctx.request)
-    body = json_object(ctx.request)
+    body = ctx.json_object()
     if body.get("branch") not in (None, "master"):
         raise FakeHTTPError(404, f"no branch named {str(body['branch'])[:40]!r}")
     timeout = body.get("timeout")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
         raise FakeHTTPError(400, "timeout must be a number of milliseconds")
     with ctx.state.lock:
-        answer = _table(ctx, name).query(body.get("conditions"), body.get("fields"), page_size)
+        snapshot = _table(ctx, name).copy()  # O(1): the rows are shared until a write
+    answer = snapshot.query(body.get("conditions"), body.get("fields"), page_size, ctx.limits)
     return json_response(answer)
 
 
 def database_discovery(ctx: Context) -> Response:
     with ctx.state.lock:
-        tables = [t.schema() for t in ctx.state.tables.values()]
-    return json_response({"tables": tables, "joins": [], "branches": ["master"]})
+        tables = list(ctx.state.tables.values())  # columns never change: read them unlocked
+    schemas = [t.schema() for t in tables]
+    return json_response({"tables": schemas, "joins": [], "branches": ["master"]})
 
 
 def cube_discovery_view(ctx: Context) -> Response:
     with ctx.state.lock:
-        return json_response(cube_discovery(ctx.state.cubes, ctx.state.tables))
+        cubes, tables = dict(ctx.state.cubes), dict(ctx.state.tables)
+    return json_response(cube_discovery(cubes, tables))
 
 
 def list_tables(ctx: Context) -> Response:
     with ctx.state.lock:
-        return json_response(list(ctx.state.tables))
+        names = list(ctx.state.tables)
+    return json_response(names)
 
 
 def _string_list(value: object, what: str) -> list[str]:
@@ -100,24 +105,16 @@ def _new_table(name: object, columns: object, keys: object, defaults: object) ->
 
 
 def create_table(ctx: Context) -> Response:
-    body = json_object(ctx.request)
+    body = ctx.json_object()
     table = _new_table(
         body.get("name"), body.get("columns"), body.get("keys"), body.get("defaultValues")
     )
-    with ctx.state.lock:
-        if table.name in ctx.state.tables:
-            raise FakeHTTPError(409, f"a table named {table.name!r} already exists")
-        ctx.state.tables[table.name] = table
+    ctx.state.add_table(table)
     return json_response(table.schema(), status=201)
 
 
 def drop_table(ctx: Context, name: str) -> Response:
-    with ctx.state.lock:
-        _table(ctx, name)
-        users = sorted(c.name for c in ctx.state.cubes.values() if c.table == name)
-        if users:
-            raise FakeHTTPError(409, f"table {name!r} is the base table of cube {users[0]!r}")
-        del ctx.state.tables[name]
+    ctx.state.drop_table(name)
     return Response(status=204)
 
 
@@ -152,7 +149,7 @@ def _write_rows(
 
 
 def append_rows(ctx: Context, name: str) -> Response:
-    body = json_object(ctx.request)
+    body = ctx.json_object()
     if "rows" not in body:
         raise FakeHTTPError(400, 'the body must be {"rows": [[...], ...]}')
     _, _, count = _write_rows(ctx, name, lambda table: table.prepare(body["rows"]))
@@ -160,7 +157,7 @@ def append_rows(ctx: Context, name: str) -> Response:
 
 
 def load_table(ctx: Context, name: str) -> Response:
-    body = json_object(ctx.request)
+    body = ctx.json_object()
     if body.get("format", "csv") != "csv":
         given = str(body["format"])[:20]
         raise FakeHTTPError(400, f"format {given!r} is not supported: only 'csv'")
@@ -179,6 +176,7 @@ def load_table(ctx: Context, name: str) -> Response:
         file_roots=ctx.config.file_roots,
         cloud_files=ctx.state.cloud_files,
         encoding=options.encoding,
+        max_bytes=ctx.config.limits.max_load_bytes,
     )
     # Parsing and converting happen outside the lock (see _write_rows).
     if create is None:
@@ -204,14 +202,11 @@ def load_table(ctx: Context, name: str) -> Response:
 
 
 def create_cube(ctx: Context) -> Response:
-    body = json_object(ctx.request)
+    body = ctx.json_object()
     table_name = body.get("table")
     if not isinstance(table_name, str):
         raise FakeHTTPError(400, 'the body must be {"table": ..., "name": ...}')
     name = check_name("name", body.get("name", table_name), kind="cube")
     with ctx.state.lock:
-        table = _table(ctx, table_name)
-        if name in ctx.state.cubes:
-            raise FakeHTTPError(409, f"a cube named {name!r} already exists")
-        cube = ctx.state.cubes[name] = Cube(name, table_name)
-        return json_response(cube.discovery(table), status=201)
+        cube = ctx.state.add_cube(name, table_name)
+        return json_response(cube.discovery(_table(ctx, table_name)), status=201)

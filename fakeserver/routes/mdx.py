@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from ..errors import FakeHTTPError
 from ..mdx import MdxError, evaluate, find_cube, parse
-from .base import Context, json_object, json_response
+from .base import Context, json_response
 
 __all__ = ["mdx_query"]
 
@@ -18,7 +18,7 @@ _BODY = 'the body must be {"mdx": "SELECT ...", "context": {...}}'
 
 
 def mdx_query(ctx: Context) -> Response:
-    body = json_object(ctx.request)
+    body = ctx.json_object()
     mdx = body.get("mdx")
     if not isinstance(mdx, str) or not mdx.strip():
         raise FakeHTTPError(400, _BODY)
@@ -26,10 +26,10 @@ def mdx_query(ctx: Context) -> Response:
     if context is not None and not isinstance(context, dict):
         raise FakeHTTPError(400, f"{_BODY}: context must be an object")
     try:
-        select = parse(mdx)  # before taking the lock: a bad query costs the others nothing
+        select = parse(mdx, ctx.limits)  # before the lock: a bad query costs the others nothing
         with ctx.state.lock:
             cube, table = find_cube(select, ctx.state.cubes, ctx.state.tables)
-            snapshot = table.copy()
-        return json_response(evaluate(select, cube, snapshot))
+            snapshot = table.copy()  # O(1): the rows are shared until a write
+        return json_response(evaluate(select, cube, snapshot, ctx.limits))
     except MdxError as error:
         raise FakeHTTPError(error.status, error.message) from None

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Response
 
-from .base import Context, json_body, json_response
+from .base import Context, json_response
 
 __all__ = ["basic_credentials", "individual_roles"]
 
 
 def basic_credentials(ctx: Context) -> Response:
     if ctx.request.method == "PUT":
-        ctx.state.update_credentials(json_body(ctx.request))
+        ctx.state.update_credentials(ctx.json_body())
     return json_response(ctx.state.credentials())
 
 
 def individual_roles(ctx: Context) -> Response:
     if ctx.request.method == "PUT":
-        ctx.state.update_individual_roles(json_body(ctx.request))
+        ctx.state.update_individual_roles(ctx.json_body())
     return json_response(ctx.state.individual_roles())

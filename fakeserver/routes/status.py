@@ -34,7 +34,7 @@ from ..status import (
     snapshot,
     status_filter,
 )
-from .base import Context, json_object, json_response
+from .base import Context, json_response
 
 __all__ = [
     "status_asset",
@@ -196,7 +196,7 @@ def status_fault(ctx: Context, index: int) -> Response:
     if ctx.request.mimetype != "application/json":
         # Also what makes a cross-origin fetch need a preflight, which is never granted.
         raise FakeHTTPError(415, 'send {"enabled": true|false} as application/json')
-    enabled = json_object(ctx.request).get("enabled")
+    enabled = ctx.json_object().get("enabled")
     if not isinstance(enabled, bool):
         raise FakeHTTPError(400, 'the body must be {"enabled": true|false}')
     try:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fakeserver import (
     CubeSpec,
@@ -18,6 +22,10 @@ from fakeserver import (
     TlsConfig,
     User,
 )
+from fakeserver.config import Fault
+from fakeserver.state import ServerState
+
+from .model.samples import SCALARS
 
 
 def test_defaults_match_the_spec() -> None:
@@ -281,3 +289,263 @@ algorithm = "RS256"
     path.write_text("[security.oidc]\nlifetime = 60\n")
     with pytest.raises(ValueError, match=r"security.oidc.lifetime: unknown field"):
         ServerConfig.from_toml(path)
+
+
+def test_for_client_emulates_the_releases_server() -> None:
+    config = ServerConfig.for_client("0.9.16", exposed=False)
+    assert (config.server_version, config.python_api_version) == ("6.1.23", "0.9.16")
+    assert config.exposed is False
+    assert ServerConfig.for_client("0.9.2") == ServerConfig()
+    assert ServerConfig.for_client("6.2.2", server_version="6.2.2-SNAPSHOT").server_version == (
+        "6.2.2-SNAPSHOT"
+    )
+    with pytest.raises(ValueError, match=r"'1\.0' is not a known release \(known releases"):
+        ServerConfig.for_client("1.0")
+
+
+def test_pivot_ids_default_to_nine_and_are_checked() -> None:
+    assert ServerConfig().pivot_ids == ("9",)
+    assert ServerConfig(pivot_ids=["9", "10"]).pivot_ids == ("9", "10")  # type: ignore[arg-type]
+    assert ServerConfig(pivot_ids="10").pivot_ids == ("10",)  # type: ignore[arg-type]
+    for bad in ((), ("",), ("9 10",), (9,)):
+        with pytest.raises(ValueError, match="pivot_ids"):
+            ServerConfig(pivot_ids=bad)  # type: ignore[arg-type]
+    round_trip = ServerConfig(pivot_ids=("9", "9zz1"))
+    assert ServerConfig.from_mapping(round_trip.to_mapping()) == round_trip
+
+
+# -- rows as objects (issue 13) ------------------------------------------------------------------
+
+PEOPLE = {"name": "String", "city": "String", "age": "int"}
+
+
+def test_rows_given_as_objects_are_mapped_by_column_name() -> None:
+    spec = TableSpec(
+        "people",
+        PEOPLE,
+        rows=({"name": "ann", "city": "Paris", "age": 30}, {"age": 41, "name": "bob"}),
+    )
+    # By name, not by position; a missing column is null, so its default applies.
+    assert spec.rows == (("ann", "Paris", 30), ("bob", None, 41))
+    table = ServerState(ServerConfig(tables=(spec,))).tables["people"]
+    assert table.rows() == [("ann", "Paris", 30), ("bob", "N/A", 41)]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (({"name": "ann", "town": "Paris"},), r"table 'people'.rows\[0\]: no column 'town'"),
+        (({"name": "ann", "age": "old"},), r"rows\[0\], column 'age': 'old' is not an int"),
+        (("ann",), r"table 'people'.rows\[0\]: must be a list of values or an object"),
+        ((("ann", "Paris"),), r"table 'people'.rows\[0\]: has 2 values for 3 columns"),
+    ],
+    ids=["unknown_column", "bad_value", "a_string", "too_few_values"],
+)
+def test_bad_rows_name_the_row(rows: tuple[object, ...], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        TableSpec("people", PEOPLE, rows=rows)  # type: ignore[arg-type]
+
+
+def test_toml_rows_may_be_inline_tables(tmp_path: Path) -> None:
+    path = tmp_path / "people.toml"
+    path.write_text(
+        "[[tables]]\n"
+        'name = "people"\n'
+        'columns = { name = "String", city = "String", age = "int" }\n'
+        'rows = [{ name = "ann", city = "Paris", age = 30 }, { age = 41, name = "bob" }, '
+        '["cy", "Rome", 50]]\n'
+    )
+    config = ServerConfig.from_toml(path)
+    assert config.tables[0].rows == (("ann", "Paris", 30), ("bob", None, 41), ("cy", "Rome", 50))
+    assert ServerConfig.from_mapping(config.to_mapping()) == config
+
+
+# -- $ is not the end of a string (issue 13) -----------------------------------------------------
+
+VALIDATED: dict[str, Callable[[str], object]] = {
+    "server_version": lambda v: ServerConfig(server_version=v),
+    "python_api_version": lambda v: ServerConfig(python_api_version=v),
+    "user name": lambda v: User(v, "pw"),
+    "role": lambda v: User("u", "pw", roles=frozenset({v})),
+    "token": lambda v: SecurityConfig(users=(User("u", "pw"),), tokens={v: "u"}),
+    "token owner": lambda v: SecurityConfig(users=(User("u", "pw"),), tokens={"t": v}),
+    "token type": lambda v: SecurityConfig(token_type=v),
+    "table name": lambda v: TableSpec(v, {"a": "int"}),
+    "column name": lambda v: TableSpec("t", {v: "int"}),
+    "column type": lambda v: TableSpec("t", {"a": v}),
+    "key": lambda v: TableSpec("t", {"u": "int"}, keys=(v,)),
+    "cube name": lambda v: CubeSpec(v, "t"),
+    "cloud URL": lambda v: ServerConfig(cloud_files={v: "a\n1\n"}),
+    "fault kind": lambda v: Fault(v),  # type: ignore[arg-type]
+    "tls mode": lambda v: TlsConfig(v),  # type: ignore[arg-type]
+    "host": lambda v: ServerConfig(host=v),  # type: ignore[arg-type]
+    "pivot id": lambda v: ServerConfig(pivot_ids=(v,)),
+    "issuer path": lambda v: OidcConfig(path=v),
+    "roles claim": lambda v: OidcConfig(roles_claim=v),
+    "client id": lambda v: OidcConfig(clients={v: "secret"}),
+    "algorithm": lambda v: OidcConfig(algorithm=v),  # type: ignore[arg-type]
+}
+#: A value each validator accepts.
+GOOD = {
+    "server_version": "6.1.2",
+    "python_api_version": "0.9.2",
+    "user name": "u",
+    "role": "ROLE_ADMIN",
+    "token": "t0ken",
+    "token owner": "u",
+    "token type": "Bearer",
+    "table name": "t",
+    "column name": "a",
+    "column type": "int",
+    "key": "u",
+    "cube name": "c",
+    "cloud URL": "s3://bucket/key.csv",
+    "fault kind": "drop",
+    "tls mode": "optional",
+    "host": "local",
+    "pivot id": "9",
+    "issuer path": "/oidc",
+    "roles claim": "realm_access.roles",
+    "client id": "my-client",
+    "algorithm": "ES256",
+}
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"], ids=["LF", "CRLF"])
+@pytest.mark.parametrize("what", list(VALIDATED))
+def test_no_validator_takes_a_trailing_newline(what: str, ending: str) -> None:
+    VALIDATED[what](GOOD[what])  # the value is good ...
+    with pytest.raises(ValueError):  # ... and not with a line ending after it
+        VALIDATED[what](GOOD[what] + ending)
+
+
+def test_a_role_with_a_newline_cannot_pass_for_the_admin_role() -> None:
+    with pytest.raises(ValueError, match=r"user 'root'.roles: 'ROLE_ADMIN\\n' is not a role"):
+        User("root", "pw", roles=frozenset({"ROLE_ADMIN\n"}))
+
+
+# -- wrong types name their field (issue 13) -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: ServerConfig(tables="abc"), "tables: must be a list of TableSpec, not 'abc'"),  # type: ignore[arg-type]
+        (lambda: ServerConfig(tables=["abc"]), "tables: 'abc' is not a TableSpec"),  # type: ignore[arg-type]
+        (lambda: ServerConfig(cubes="c"), "cubes: must be a list of CubeSpec"),  # type: ignore[arg-type]
+        (lambda: ServerConfig(faults=5), "faults: must be a list of Fault"),  # type: ignore[arg-type]
+        (lambda: ServerConfig(file_roots="/tmp"), "file_roots: must be a list of absolute"),  # type: ignore[arg-type]
+        (lambda: SecurityConfig(users="admin"), "security.users: must be a list of User"),  # type: ignore[arg-type]
+        (lambda: User("u", "p", roles=[["ROLE_X"]]), r"user 'u'.roles: \['ROLE_X'\] is not a"),  # type: ignore[arg-type]
+        (lambda: User("u", "p", roles=None), "user 'u'.roles: must be a collection"),  # type: ignore[arg-type]
+        (lambda: TableSpec("t", {"a": "int"}, keys="a"), "table 't'.keys: must be a list"),  # type: ignore[arg-type]
+        (lambda: TableSpec("t", {"a": "int"}, keys=[["a"]]), r"table 't'.keys: \['a'\] is not"),  # type: ignore[arg-type]
+        (lambda: TableSpec("t", {"a": "int"}, rows=7), "table 't'.rows: must be a list of rows"),  # type: ignore[arg-type]
+    ],
+    ids=[
+        "tables_str",
+        "tables_of_str",
+        "cubes",
+        "faults",
+        "file_roots",
+        "users",
+        "unhashable_roles",
+        "no_roles",
+        "keys_str",
+        "unhashable_key",
+        "rows_int",
+    ],
+)
+def test_wrong_types_are_value_errors_naming_the_field(
+    build: Callable[[], object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=f"^{message}"):
+        build()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"security": {"users": [{"name": "u", "password": "p", "roles": [["ROLE_X"]]}]}},
+        {"security": {"users": [{"name": "u", "password": "p", "roles": [{"a": 1}]}]}},
+        {"tables": [{"name": "t", "columns": {"a": "int"}, "keys": [["a"]]}]},
+        {"tables": "abc"},
+        {"file_roots": "/tmp"},
+    ],
+)
+def test_plain_data_of_the_wrong_shape_is_a_value_error(data: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match=r"^[\w\[\]' .]+: "):
+        ServerConfig.from_mapping(data)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("arrays.toml", "x = " + "[" * 3000 + "]" * 3000),
+        ("tables.toml", "x = " + "{a = " * 3000 + "1" + "}" * 3000),
+        ("arrays.json", '{"x": ' + "[" * 3000 + "]" * 3000 + "}"),
+    ],
+)
+def test_deeply_nested_files_are_a_value_error(tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ValueError, match="nests arrays and tables too deeply to be read"):
+        ServerConfig.from_file(path)
+
+
+def test_deeply_nested_values_are_a_value_error_quoting_a_little() -> None:
+    deep: list[Any] = []
+    for _ in range(5000):
+        deep = [deep]
+    for field in ("server_version", "seed", "file_roots", "tables", "limits"):
+        with pytest.raises(ValueError, match=f"^{field}"):
+            ServerConfig.from_mapping({field: deep})
+    with pytest.raises(ValueError, match=r"column 'a': default value \[\[\[\[\.\.\.\]\]\]\]"):
+        TableSpec("t", {"a": "int"}, default_values={"a": deep})
+
+
+#: Field names and values a config is made of, so generated data reaches deep validation.
+_NAMES = [f.name for f in dataclasses.fields(ServerConfig)] + [
+    *["name", "password", "roles", "users", "tokens", "token_type", "client_certificate"],
+    *["columns", "keys", "rows", "generate", "default_values", "table", "kind", "path"],
+    *["method", "delay", "status", "times", "probability", "max_json_depth", "head_timeout"],
+]
+#: What an error message may start with: a field of the config, or a part of it by name.
+_FIELD = re.compile(
+    rf"({'|'.join(_NAMES[:14])}|config|user|security|tls|table|tables|cube|cubes|fault|faults"
+    r"|limits)\b"
+)
+
+
+def _nested(depth: int) -> list[Any]:
+    value: list[Any] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+_SCALARS = (
+    SCALARS
+    | st.sampled_from(["6.1.2", "ROLE_USER", "ROLE_ADMIN\n", "int", "t", "s3://b/k.csv", "/tmp"])
+    | st.integers(min_value=900, max_value=3000).map(_nested)  # past the recursion limit
+)
+_PLAIN = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(_NAMES) | st.text(max_size=5), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(data=st.dictionaries(st.sampled_from(_NAMES[:14]), _PLAIN, max_size=5))
+def test_any_plain_data_builds_a_config_or_a_value_or_type_error(data: dict[str, Any]) -> None:
+    try:
+        config = ServerConfig.from_mapping(data)
+    except (ValueError, TypeError) as error:
+        field, colon, problem = str(error).partition(": ")
+        assert colon and problem and _FIELD.match(field), f"the error names no field: {error}"
+        return
+    assert ServerConfig.from_mapping(config.to_mapping()) == config

@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from fakeserver import Limits, ServerConfig
+from fakeserver.limits import JSON_DEPTH_CEILING
 
 
 def test_defaults_are_positive_and_part_of_the_default_config() -> None:
@@ -51,3 +52,14 @@ def test_unknown_limit_names_the_field() -> None:
 def test_limits_must_be_limits() -> None:
     with pytest.raises(ValueError, match=r"^limits: "):
         ServerConfig(limits={"max_connections": 8})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("field", "ceiling"), [("max_json_depth", JSON_DEPTH_CEILING), ("max_mdx_nesting", 128)]
+)
+def test_depths_stay_within_what_the_stack_can_walk(field: str, ceiling: int) -> None:
+    assert getattr(Limits(**{field: ceiling}), field) == ceiling
+    with pytest.raises(
+        ValueError, match=rf"^limits\.{field}: at most {ceiling}, not {ceiling + 1}"
+    ):
+        Limits(**{field: ceiling + 1})

@@ -171,9 +171,10 @@ def test_options_and_ini_keys_are_prefixed(pytester: pytest.Pytester) -> None:
     text = pytester.runpytest(*QUIET, "--help").stdout.str()
     group = text.split("fake Atoti target (fakeserver):", 1)[1].split("\n\n", 1)[0]
     options = re.findall(r"^\s+(--[\w-]+)", group, re.MULTILINE)
-    assert options == ["--fake-server-version", "--fake-python-api-version"]
+    assert options == ["--fake-server-version", "--fake-python-api-version", "--fake-atoti-client"]
     assert re.search(r"^\s+fake_server_version \(string\)", text, re.MULTILINE)
     assert re.search(r"^\s+fake_python_api_version \(string\)", text, re.MULTILINE)
+    assert re.search(r"^\s+fake_atoti_client \(string\)", text, re.MULTILINE)
 
 
 def test_markers_are_registered(pytester: pytest.Pytester) -> None:

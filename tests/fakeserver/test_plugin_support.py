@@ -90,3 +90,50 @@ def test_tally_keeps_the_worst_outcome_per_test() -> None:
     assert lines[0] == "scenario runs: 2 (1 failed, 1 skipped)"
     assert lines[-1] == "  s1 (LOCAL, basic): t.py::a[s1]"
     assert ScenarioTally().lines() == []
+
+
+def test_the_atoti_client_setting_fills_only_unset_versions() -> None:
+    from fakeserver.plugin_support import CLIENT_SETTING
+
+    derived = resolve_versions({CLIENT_SETTING.option: "0.9.16"}, {}, {})
+    assert derived.fields() == {"server_version": "6.1.23", "python_api_version": "0.9.16"}
+    assert derived.server_version.source == "--fake-atoti-client: atoti-client 0.9.16"
+    # An explicit version, from any source, beats the one derived from the client.
+    env = {"FAKESERVER_SERVER_VERSION": "6.1.2"}
+    mixed = resolve_versions({}, {**env, CLIENT_SETTING.env: "6.2.2"}, {})
+    assert mixed.fields() == {"server_version": "6.1.2", "python_api_version": "6.2.2"}
+    # The client setting itself: option > env > ini.
+    chosen = resolve_versions(
+        {CLIENT_SETTING.option: "0.9.5"},
+        {CLIENT_SETTING.env: "0.9.8"},
+        {CLIENT_SETTING.ini: "0.9.11"},
+    )
+    assert chosen.python_api_version.value == "0.9.5"
+    assert resolve_versions({}, {}, {CLIENT_SETTING.ini: "0.9.11"}).server_version.value == "6.1.15"
+    with pytest.raises(FixtureConfigError, match="ini fake_atoti_client: atoti-client '9' is not"):
+        resolve_versions({}, {}, {CLIENT_SETTING.ini: "9"})
+
+
+def test_auto_reads_the_installed_client_from_package_metadata(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.metadata
+
+    from fakeserver.plugin_support import CLIENT_SETTING
+
+    def installed(name: str) -> str:
+        if name != "atoti-client":
+            raise importlib.metadata.PackageNotFoundError(name)
+        return "0.9.11"
+
+    monkeypatch.setattr(importlib.metadata, "version", installed)
+    versions = resolve_versions({CLIENT_SETTING.option: "auto"}, {}, {})
+    assert versions.fields() == {"server_version": "6.1.15", "python_api_version": "0.9.11"}
+    assert "auto: atoti-client 0.9.11" in versions.server_version.source
+
+    def missing(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", missing)
+    with pytest.raises(FixtureConfigError, match="auto needs atoti-client installed"):
+        resolve_versions({CLIENT_SETTING.option: "auto"}, {}, {})

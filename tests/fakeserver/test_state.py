@@ -8,6 +8,7 @@ back.
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -134,3 +135,39 @@ def test_passwords_are_never_handed_back(state: ServerState) -> None:
     for password in ("admin-pass", "user-pass", "eve-secret"):
         assert password not in answers
     assert set(state.credentials().values()) == {REDACTED}
+
+
+def test_removing_a_user_drops_its_tokens_and_only_its_tokens(state: ServerState) -> None:
+    assert state.tokens == {"admin-token": "admin", "user-token": "user"}
+    state.update_credentials({"user": None})
+    assert state.tokens == {"admin-token": "admin"}
+    state.update_credentials({"user": "back"})  # the same name is someone new
+    assert state.tokens == {"admin-token": "admin"}
+    state.reset()
+    assert state.tokens == {"admin-token": "admin", "user-token": "user"}
+
+
+def test_accounts_and_data_have_locks_of_their_own(state: ServerState) -> None:
+    # A heavy data request must not stall authentication: while one thread holds the data
+    # lock, security management and its reads go on in another.
+    done = threading.Event()
+
+    def manage() -> None:
+        state.update_credentials({"eve": "eve-pass"})
+        assert "eve" in state.credentials()
+        done.set()
+
+    with state.lock:
+        worker = threading.Thread(target=manage)
+        worker.start()
+        assert done.wait(30), "security management waited on the data lock"
+    worker.join()
+    assert state.lock is not state.security_lock
+
+
+def test_reprs_of_accounts_never_show_passwords(state: ServerState) -> None:
+    state.update_credentials({"eve": "eve-secret"})
+    shown = repr(state.accounts) + str(list(state.accounts.values()))
+    for password in ("admin-pass", "user-pass", "eve-secret"):
+        assert password not in shown
+    assert "roles=frozenset({'ROLE_USER'})" in repr(state.accounts["eve"])

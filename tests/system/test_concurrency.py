@@ -12,9 +12,11 @@ import httpx
 import pytest
 
 from fakeserver import FakeServer, ServerConfig, TableSpec
-from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
+from fakeserver.model import conditions
+from fakeserver.protocol import ATOTI_PATH, GRAPHQL_PATH, PIVOT_PATH
 
 from ..conftest import SECURITY
+from ..datasets import raw
 
 ADMIN = {"Authorization": "Basic " + base64.b64encode(b"admin:admin-pass").decode()}
 BATCH = 5
@@ -199,3 +201,74 @@ def test_security_changes_racing_authentication(server: FakeServer) -> None:
     stale = base64.b64encode(f"user:{other}".encode()).decode()
     with httpx.Client(base_url=server.url, headers={"Authorization": f"Basic {stale}"}) as http:
         assert http.get(PIVOT_PATH + "/ping").status_code == 401
+
+
+def test_a_heavy_query_stalls_no_other_client(
+    server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While one query scans (held here on its first row), others are answered at once.
+
+    Issue 13: the scan ran under the data lock, which authentication also took, so one
+    slow query froze every client. Now the query reads a snapshot outside the lock, and
+    authentication has a lock of its own. A client timeout makes a stall fail the test
+    instead of hanging it; nothing is timed.
+    """
+    with httpx.Client(base_url=server.url, headers=ADMIN) as http:
+        rows = [[i, 0, 0] for i in range(10)]
+        assert http.post(ATOTI_PATH + "/tables/events/rows", json={"rows": rows}).is_success
+    scanning, release = threading.Event(), threading.Event()
+    compile_condition = conditions.compile_condition
+    calls = Counter[str]()
+
+    def held(*args: object) -> Callable[[tuple[object, ...]], bool]:
+        predicate = compile_condition(*args)  # type: ignore[arg-type]
+        calls["compiled"] += 1
+        first = calls["compiled"] == 1
+
+        def check(row: tuple[object, ...]) -> bool:
+            if first and not scanning.is_set():
+                scanning.set()
+                release.wait(60)
+            return predicate(row)
+
+        return check
+
+    monkeypatch.setattr("fakeserver.model.tables.compile_condition", held)
+    answers: list[httpx.Response] = []
+    heavy = threading.Thread(
+        target=lambda: answers.append(
+            raw(
+                "POST",
+                server.url + PIVOT_PATH + "/database/data/tables/events",
+                json={"conditions": {"batch": 0}},
+                headers=ADMIN,
+                timeout=120,
+            )
+        )
+    )
+    heavy.start()
+    try:
+        assert scanning.wait(30), "the heavy query never reached its scan"
+        with httpx.Client(base_url=server.url, timeout=10) as other:
+            user = ("user", "user-pass")
+            assert other.get(PIVOT_PATH + "/ping", auth=user).text == "pong"
+            assert other.get(PIVOT_PATH + "/ping", auth=("user", "wrong")).status_code == 401
+            assert other.get(PIVOT_PATH + "/database/discovery", auth=user).is_success
+            assert other.get(PIVOT_PATH + "/cube/discovery", auth=user).is_success
+            graphql = {"query": "{ dataModel { tables { name } } }"}
+            tables = other.post(GRAPHQL_PATH, json=graphql, auth=user)
+            assert tables.json() == {"data": {"dataModel": {"tables": [{"name": "events"}]}}}
+            assert other.post(
+                PIVOT_PATH + "/database/data/tables/events", json={}, auth=user
+            ).json()["rows"] == [[i, 0, 0] for i in range(10)]
+            written = other.post(
+                ATOTI_PATH + "/tables/events/rows", json={"rows": [[99, 0, 1]]}, headers=ADMIN
+            )
+            assert written.is_success
+        assert heavy.is_alive(), "everything above was answered while the heavy query ran"
+    finally:
+        release.set()
+        heavy.join(timeout=60)
+    assert [r.status_code for r in answers] == [200]
+    # It read a snapshot: the row written while it scanned is not in its answer.
+    assert sorted(r[0] for r in answers[0].json()["rows"]) == list(range(10))

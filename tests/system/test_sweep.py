@@ -136,6 +136,9 @@ READ_CASES = {
     ("database_discovery", "GET"),
     ("cube_discovery_view", "GET"),
     ("mdx_query", "POST"),
+    ("database_api_query", "POST"),
+    ("database_api_discovery", "GET"),
+    ("graphql", "POST"),
 }
 #: The status page (issue 16): ROLE_ADMIN when secured.
 STATUS_CASES = {
@@ -153,7 +156,7 @@ def test_the_sweep_covers_the_live_extension_and_the_status_page() -> None:
     assert {(r.endpoint, m) for r, m in ADMIN_CASES} == LIVE_EXTENSION_CASES
     assert {(r.endpoint, m) for r, m in OPERATOR_CASES} == STATUS_CASES
     assert {(r.endpoint, m) for r, m in CASES if r.access is Access.READ} == READ_CASES
-    assert len(CASES) == len(LIVE_EXTENSION_CASES) + len(READ_CASES) + len(STATUS_CASES) == 24
+    assert len(CASES) == len(LIVE_EXTENSION_CASES) + len(READ_CASES) + len(STATUS_CASES) == 27
 
 
 #: Public: the versions listing, and the OAuth 2 issuer, which authenticates its clients

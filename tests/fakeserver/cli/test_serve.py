@@ -7,10 +7,12 @@ keep a broken build from hanging the run: nothing here asserts on durations.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import ssl
-from collections.abc import Sequence
+import stat
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ import fakeserver_client as client
 from fakeserver import cli
 from fakeserver.cli import serve as serve_module
 
-from .command import assert_one_line_error, fakeserver, in_process, serve
+from .command import TIMEOUT, assert_one_line_error, fakeserver, in_process, serve
 
 
 def test_serve_default_is_a_secured_demo_and_stops_on_sigterm(tmp_path: Path) -> None:
@@ -209,6 +211,59 @@ def test_tls_writes_ca_and_client_certificates_to_cert_dir(tmp_path: Path) -> No
     assert (cert_dir / "ca.pem").exists(), "a --cert-dir given by the user is kept"
 
 
+def test_cert_dir_replaces_planted_links_and_never_writes_through_them(tmp_path: Path) -> None:
+    cert_dir, victims = tmp_path / "certs", tmp_path / "victims"
+    cert_dir.mkdir(mode=0o700)
+    victims.mkdir()
+    for name in ("ca.pem", "admin.pem", "admin.key"):
+        (victims / name).write_text("precious\n")
+        os.symlink(victims / name, cert_dir / name)  # planted before the server starts
+    with serve(tmp_path, "--tls", "--cert-dir", str(cert_dir)) as served:
+        admin = served.ready["client_certificates"]["admin"]
+        assert served.stop() == 0
+    for name in ("ca.pem", "admin.pem", "admin.key"):
+        assert (victims / name).read_text() == "precious\n", f"{name}'s target was overwritten"
+        assert not (cert_dir / name).is_symlink()
+    assert "PRIVATE KEY" in Path(admin["key"]).read_text()
+    assert stat.S_IMODE((cert_dir / "admin.key").stat().st_mode) == 0o600
+    assert stat.S_IMODE((cert_dir / "admin.pem").stat().st_mode) == 0o644
+    assert stat.S_IMODE((cert_dir / "ca.pem").stat().st_mode) == 0o644
+    assert not [p for p in cert_dir.iterdir() if p.name.endswith(".tmp")]
+
+
+def _group_writable(tmp_path: Path) -> str:
+    directory = tmp_path / "shared"
+    directory.mkdir()
+    os.chmod(directory, 0o775)
+    return str(directory)
+
+
+def _not_mine(tmp_path: Path) -> str:
+    """A directory owned by another user: made so when root, else the file system's root."""
+    if os.geteuid() != 0:
+        return "/"
+    directory = tmp_path / "theirs"
+    directory.mkdir()
+    os.chown(directory, 65534, 65534)
+    return str(directory)
+
+
+@pytest.mark.parametrize(
+    ("make", "fragment"),
+    [
+        (_group_writable, "other users may write in it (mode 775) and it has no sticky bit"),
+        (_not_mine, "it belongs to another user"),
+    ],
+    ids=["group_writable", "not_mine"],
+)
+def test_cert_dir_refuses_directories_others_control(
+    tmp_path: Path, make: Callable[[Path], str], fragment: str
+) -> None:
+    # The real command: were it not refused, it would serve until the timeout, not hang.
+    result = fakeserver("serve", "--tls", "--port", "0", "--cert-dir", make(tmp_path))
+    assert_one_line_error(result, "--cert-dir: refusing", fragment)
+
+
 def test_config_file_with_flags_on_top(tmp_path: Path) -> None:
     config = tmp_path / "target.toml"
     config.write_text(
@@ -252,6 +307,21 @@ def test_verbose_logs_one_line_per_request(tmp_path: Path) -> None:
     assert "passwd" not in log
 
 
+def test_verbose_log_lines_cannot_be_forged(tmp_path: Path) -> None:
+    # Sent raw: an encoded newline, carriage return and escape sequence in the path.
+    target = b"/x%0A00:00:00%20GET%20/forged%20user=admin%20status=200%0D%1B[2J"
+    with serve(tmp_path, "-v") as served:
+        port = int(served.url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+            sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            while sock.recv(65536):
+                pass
+        assert served.stop() == 0
+    [line] = [line for line in served.stderr.splitlines() if "/x" in line or "forged" in line]
+    assert "GET /x\\n00:00:00 GET /forged user=admin status=200\\r\\x1b[2J user=" in line
+    assert "\x1b" not in served.stderr
+
+
 def test_port_in_use_is_one_line() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -290,6 +360,9 @@ def test_mistakes_in_the_real_command(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('server_version = "x"\n')
     assert_one_line_error(fakeserver("serve", "--config", str(bad)), "server_version", "bad.toml")
+    deep = tmp_path / "deep.toml"
+    deep.write_text("x = " + "[" * 5000 + "]" * 5000)  # a RecursionError traceback, once
+    assert_one_line_error(fakeserver("serve", "--config", str(deep)), "deep.toml", "too deeply")
 
 
 class _Tripwire(Exception):

@@ -54,6 +54,20 @@ def test_bad_fault_flags_are_one_line(
         ("cube.toml", '[[cubes]]\nname = "c"\ntable = "nope"\n', ["'nope'"]),
         ("broken.json", "{", ["not valid JSON"]),
         ("list.json", "[1]", ["config"]),
+        # Each of these ended in a traceback before issue 13.
+        ("deep.toml", "x = " + "[" * 3000 + "]" * 3000, ["deep.toml", "too deeply"]),
+        ("deep.json", '{"x": ' + "[" * 3000 + "]" * 3000 + "}", ["too deeply"]),
+        ("tables.toml", 'tables = "abc"\n', ["tables: must be a list"]),
+        (
+            "unhashable.toml",
+            '[[security.users]]\nname = "a"\npassword = "b"\nroles = [["ROLE_X"]]\n',
+            ["user 'a'.roles", "['ROLE_X']"],
+        ),
+        (
+            "objects.toml",
+            '[[tables]]\nname = "t"\ncolumns = { a = "int" }\nrows = [{ b = 1 }]\n',
+            ["table 't'.rows[0]: no column 'b'"],
+        ),
     ],
 )
 def test_bad_config_files_are_one_line_exit_2(
@@ -111,3 +125,19 @@ def test_bad_oidc_flags_are_one_line(
     args: list[str], fragment: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert_one_line_error(in_process(["serve", "--port", "0", *args], capsys), fragment)
+
+
+def test_atoti_client_sets_both_versions_and_explicit_flags_win() -> None:
+    parser = argparse.ArgumentParser()
+    target.add_arguments(parser)
+    config = target.build_config(parser.parse_args(["--atoti-client", "0.9.16"]))
+    assert (config.server_version, config.python_api_version) == ("6.1.23", "0.9.16")
+    both = ["--atoti-client", "0.9.16", "--server-version", "6.1.2"]
+    config = target.build_config(parser.parse_args(both))
+    assert (config.server_version, config.python_api_version) == ("6.1.2", "0.9.16")
+
+
+def test_an_unknown_atoti_client_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert_one_line_error(
+        in_process(["serve", "--atoti-client", "0.8.0"], capsys), "known releases are 0.9.0"
+    )

@@ -14,11 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fakeserver import TableSpec
+from fakeserver import Limits, TableSpec
 from fakeserver.mdx import MdxError, evaluate, find_cube, parse
 from fakeserver.model import Cube, Table
 
-from .trades import GENERATED, ROWS, count, decode, equal, grouped, pure
+from .trades import CONFIG, GENERATED, ROWS, count, decode, equal, grouped, pure
 
 
 def test_pure_evaluation_over_model_objects() -> None:
@@ -136,8 +136,91 @@ def test_a_runaway_crossjoin_is_refused_not_computed() -> None:
     )
     select = parse(mdx)
     cube, found = find_cube(select, {"Big": Cube("Big", "Big")}, {"Big": table})
-    with pytest.raises(MdxError, match=r"tuples or cells \(fakeserver answers at most"):
+    with pytest.raises(MdxError, match=r"cells \(fakeserver answers at most 100,000: limits"):
         evaluate(select, cube, found)
+
+
+def budgeted(mdx: str, tuples: int) -> dict[str, Any]:
+    """``mdx`` over the Trades cube, with a budget of ``tuples``."""
+    table = Table.from_spec(CONFIG.tables[0], seed=0)
+    select = parse(mdx)
+    cube, found = find_cube(select, {"Trades": Cube("Trades", "Trades")}, {"Trades": table})
+    return evaluate(select, cube, found, Limits(max_mdx_tuples=tuples))
+
+
+ID, DESK, CITY = "[Trades].[id]", "[Trades].[desk]", "[Trades].[city]"
+#: Each set operation and what it costs, counted by hand from TRADES (7 rows; 4 desks:
+#: Equity, Rates, FX, R]&D; 3 cities) and the rules of fakeserver.mdx.budget.
+COSTS = {
+    # id members 7, desk members 4, their Crossjoin 28; Filter: 28 candidates x (1 + 1).
+    "crossjoin": (f"Filter(Crossjoin({ID}.[id].Members, {DESK}.[desk].Members), FALSE)", 95),
+    # 3 + 3 cities, the set literal holding 6; Filter 6 x 2.
+    "set literal": (f"Filter({{{CITY}.[city].Members, {CITY}.[city].Members}}, FALSE)", 24),
+    # desks 4, FX as a set 1, Except pays its first set 4; Filter 3 x 2.
+    "except": (f"Filter(Except({DESK}.[desk].Members, {DESK}.[AllMember].[FX]), FALSE)", 15),
+    # the hierarchy's members (AllMember + 3) 4, Hierarchize 4; Filter 4 x 2.
+    "hierarchize": (f"Filter(Hierarchize({CITY}.Members), FALSE)", 16),
+    # AllMember as a set 1, the literal 1, DrilldownLevel 1 + 3 children; Filter 4 x 2.
+    "drilldown": (f"Filter(DrilldownLevel({{{CITY}.[AllMember]}}), FALSE)", 14),
+    # AllMember as a set 1, Descendants looks at it and its 3 children 4; Filter 3 x 2.
+    "descendants": (f"Filter(Descendants({CITY}.[AllMember], 1, SELF), FALSE)", 11),
+    # 3 children; Filter 3 x 2.
+    "children": (f"Filter({CITY}.[AllMember].Children, FALSE)", 9),
+    # 7 ids; Filter 7 x (1 + 2 comparisons); ids 3 and 4 kept: one pattern reads 7 facts.
+    "filter": (
+        f"Filter({ID}.[id].Members, {ID}.CurrentMember.MEMBER_VALUE > 2 "
+        f"AND {ID}.CurrentMember.MEMBER_VALUE < 5)",
+        35,
+    ),
+}
+
+
+@pytest.mark.parametrize("operation", list(COSTS))
+def test_every_set_operation_pays_from_one_budget(operation: str) -> None:
+    expression, cost = COSTS[operation]
+    mdx = f"SELECT {expression} ON 0 FROM [Trades]"
+    budgeted(mdx, cost)  # exactly enough
+    with pytest.raises(MdxError) as raised:
+        budgeted(mdx, cost - 1)
+    assert raised.value.status == 400
+    assert f"more than {cost - 1} tuples" in raised.value.message
+    assert "limits.max_mdx_tuples" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("mdx", "cost"),
+    [
+        # Paris as a set 1, the subselect keeps Paris's 4 facts; qty.SUM as a set 1; one
+        # pattern (no leaf) reads the 4 facts.
+        (
+            f"SELECT [Measures].[qty.SUM] ON 0 FROM (SELECT {CITY}.[AllMember].[Paris] ON 0 "
+            "FROM [Trades])",
+            10,
+        ),
+        # qty.SUM 1, Equity in WHERE 1, WHERE keeps Equity's 3 facts, one pattern reads 3.
+        (
+            f"SELECT [Measures].[qty.SUM] ON 0 FROM [Trades] WHERE {DESK}.[AllMember].[Equity]",
+            8,
+        ),
+    ],
+    ids=["subselect", "where"],
+)
+def test_facts_kept_and_read_pay_too(mdx: str, cost: int) -> None:
+    budgeted(mdx, cost)
+    with pytest.raises(MdxError, match=rf"more than {cost - 1} tuples"):
+        budgeted(mdx, cost - 1)
+
+
+def test_crossjoins_that_each_fit_do_not_fit_together() -> None:
+    # The issue's attack: each Crossjoin is within any per-call bound, their literal is
+    # not, and Filter(..., FALSE) keeps the answer empty. 28 per Crossjoin (plus 11 for
+    # its inputs): three of them are past 100, and the third is the one refused.
+    crossjoin = f"Crossjoin({ID}.[id].Members, {DESK}.[desk].Members)"
+    mdx = f"SELECT Filter({{{crossjoin}, {crossjoin}, {crossjoin}}}, FALSE) ON 0 FROM [Trades]"
+    with pytest.raises(MdxError) as raised:
+        budgeted(mdx, 100)
+    third = mdx.index(crossjoin, mdx.index(crossjoin, mdx.index(crossjoin) + 1) + 1)
+    assert raised.value.message.startswith(f"unsupported MDX at character {third + 1} ")
 
 
 # Token soup close enough to the grammar that the evaluator is reached, not just the parser.

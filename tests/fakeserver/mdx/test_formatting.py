@@ -52,3 +52,14 @@ def test_decimal_format(value: Any, pattern: str | None, text: str) -> None:
 )
 def test_member_names_are_java_to_string(value: Any, name: str) -> None:
     assert member_name(value) == name
+
+
+def test_the_largest_doubles_are_formatted_not_refused() -> None:
+    # A SUM near a double's range once raised decimal.InvalidOperation (a 500): Decimal's
+    # default 28 digits cannot quantize a 309-digit number.
+    text = decimal_format(1e308, "DOUBLE[#,###.00]")
+    assert text.startswith("100,000,000,000,000,00") and text.endswith(".00")
+    assert len(text.replace(",", "")) == 309 + len(".00")
+    percent = decimal_format(-1.7976931348623157e308, "0.00%")
+    assert percent.startswith("-179769313486231570") and percent.endswith(".00%")
+    assert decimal_format(10**400, "#,###").count(",") == 400 // 3

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from fakeserver import Limits
 from fakeserver.model import DataError, Table, compile_condition
 
 from .samples import JSON
@@ -80,3 +81,41 @@ def test_any_condition_compiles_and_runs_or_is_a_data_error(people: Table, condi
         return
     for row in people.rows():
         assert predicate(row) in (True, False)
+
+
+@pytest.mark.parametrize(
+    ("condition", "size"),
+    [
+        ({"age": 30}, 3),  # the column, $eq, the value
+        ({"age": {"$gt": 20, "$lt": 40}}, 5),
+        ({"name": {"$in": ["ann", "bob", "cy"]}}, 5),
+        ({"$or": [{"age": 30}, {"name": "cy"}]}, 9),  # $or, its 2 items, 2 x 3
+        ({"$not": {"age": {"$in": []}}}, 3),
+        ({"$and": [{}, {}, {}]}, 4),  # an empty condition still counts as an item
+        ({"tags": {"$in": [[1, 2], [3]]}}, 7),  # array operands count their elements
+    ],
+)
+def test_a_condition_is_bounded_by_its_operators_and_values(
+    people: Table, condition: object, size: int
+) -> None:
+    compile_condition(people, condition, Limits(max_condition_size=size))
+    with pytest.raises(DataError) as caught:
+        compile_condition(people, condition, Limits(max_condition_size=size - 1))
+    assert caught.value.message.endswith(
+        f"the condition has more than {size - 1:,} operators and values (limits.max_condition_size)"
+    )
+
+
+def test_a_huge_in_is_refused_before_any_value_is_converted(people: Table) -> None:
+    values: list[object] = ["not an int"] * 100_000  # converting one would fail
+    with pytest.raises(DataError, match="more than 10,000 operators and values"):
+        compile_condition(people, {"age": {"$in": values}})
+
+
+def test_nesting_is_bounded_by_the_json_depth_limit(people: Table) -> None:
+    condition: object = {"age": 30}
+    for _ in range(5):
+        condition = {"$not": condition}
+    compile_condition(people, condition, Limits(max_json_depth=5))
+    with pytest.raises(DataError, match=r"nested deeper than 4 levels \(limits.max_json_depth\)"):
+        compile_condition(people, condition, Limits(max_json_depth=4))

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fakeserver import ServerConfig, TableSpec
+from fakeserver import Limits, ServerConfig, TableSpec
 from fakeserver.model import DataError, Table
 
 from .samples import KEYS, ROW, SCALARS, table
@@ -139,6 +139,9 @@ def test_query_projects_fields_and_pages(people: Table) -> None:
         people.query({}, ["x"], None)
     with pytest.raises(DataError, match="fields must be a list"):
         people.query({}, "name", None)
+    # Each field once: rows x fields is the answer's size, so repeats could blow it up.
+    with pytest.raises(DataError, match="fields: 'name' is given twice"):
+        people.query({}, ["name", "age", "name"], None)
 
 
 @settings(max_examples=200, deadline=None)
@@ -152,3 +155,25 @@ def test_any_rows_are_stored_whole_or_refused_whole(rows: list[Any]) -> None:
         return
     t.upsert(prepared)
     assert 0 < len(t) <= len(rows) or not rows
+
+
+def test_a_copy_shares_its_rows_until_either_is_written() -> None:
+    t = Table("t", {"id": "int", "v": "String"}, keys=["id"])
+    t.upsert(t.prepare([[1, "a"], [2, "b"]]))
+    snapshot = t.copy()
+    assert snapshot._rows is t._rows, "a copy costs nothing while nobody writes"
+    t.upsert(t.prepare([[2, "B"], [3, "c"]]))  # the writer copies, the reader keeps its view
+    assert snapshot.rows() == [(1, "a"), (2, "b")]
+    assert t.rows() == [(1, "a"), (2, "B"), (3, "c")]
+    again = t.copy()
+    again.upsert(again.prepare([[4, "d"]]))  # and a copy written to leaves the original be
+    assert len(t) == 3 and len(again) == 4
+
+
+def test_a_query_on_a_snapshot_is_bounded_by_the_limits_given() -> None:
+    t = Table("t", {"id": "int"}, keys=["id"])
+    t.upsert(t.prepare([[i] for i in range(5)]))
+    answer = t.copy().query({"id": {"$in": [1, 3]}}, None, None, Limits(max_condition_size=4))
+    assert answer["rows"] == [[1], [3]]
+    with pytest.raises(DataError, match=r"limits\.max_condition_size"):
+        t.query({"id": {"$in": [1, 3]}}, None, None, Limits(max_condition_size=3))

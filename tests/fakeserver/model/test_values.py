@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pytest
 
-from fakeserver.model import Mismatch, coerce, parse_text, to_json
+from fakeserver.model import Mismatch, coerce, parse_text, short, to_json
 
 
 @pytest.mark.parametrize(
@@ -79,3 +80,22 @@ def test_to_json_round_trips_dates_and_arrays() -> None:
     assert to_json(dt.datetime(2024, 1, 2, 3, 4)) == "2024-01-02T03:04:00"
     assert to_json((dt.date(2024, 1, 2), 3)) == ["2024-01-02", 3]
     assert to_json("x") == "x"
+
+
+def test_messages_quote_any_value_briefly_and_without_recursion() -> None:
+    deep: list[object] = []
+    for _ in range(5000):  # repr() of this raises RecursionError
+        deep = [deep]
+    assert short(deep) == "[[[[...]]]]"
+    assert short("x" * 10_000) == "'" + "x" * 36 + "..."
+    assert short(10**5000) == "<a int>"  # too long for str(): not a ValueError either
+    assert short({"a": [1, {"b": deep}]}) == "{'a': [1, {'b': [...]}]}"
+    with pytest.raises(Mismatch, match=r"^\[\[\[\[\.\.\.\]\]\]\] is not an int$"):
+        coerce("int", deep)
+
+
+def test_csv_cells_may_hold_what_a_double_holds() -> None:
+    # Atoti's double columns hold NaN and the infinities (answers name them as Java does).
+    assert math.isnan(parse_text("double", "nan"))
+    assert parse_text("double", "-1e999") == -math.inf
+    assert parse_text("float", "inf") == math.inf

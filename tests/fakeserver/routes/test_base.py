@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 
 import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
-from fakeserver import ServerConfig
+from fakeserver import Limits, ServerConfig
 from fakeserver.errors import FakeHTTPError
 from fakeserver.host import host_identity
 from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
 from fakeserver.routes import Context, Route, json_body, json_object, json_response
+from fakeserver.routes.base import json_depth
 from fakeserver.security import ANONYMOUS, Access
 from fakeserver.state import ServerState
 
@@ -47,7 +49,7 @@ def test_a_json_body_is_read() -> None:
         (b"[NaN]", "the body is not usable JSON: NaN is not a JSON value"),
         (b"[Infinity]", "the body is not usable JSON: Infinity is not a JSON value"),
         (b"[" + b"9" * 5000 + b"]", "the body is not usable JSON: Exceeds the limit"),
-        (b"[" * 100_000, "the body is nested too deeply"),
+        (b"[" * 100_000, "the body nests arrays and objects more than 64 levels deep"),
     ],
     ids=["empty", "not_utf8", "invalid", "nan", "infinity", "huge_integer", "too_deep"],
 )
@@ -89,3 +91,52 @@ def test_a_context_reads_the_config_of_its_state() -> None:
     request = Request(EnvironBuilder().get_environ())
     ctx = Context(request, ANONYMOUS, ServerState(config), host_identity())
     assert ctx.config is config
+
+
+@pytest.mark.parametrize(
+    ("body", "depth"),
+    [
+        (b"1", 0),
+        (b"[]", 1),
+        (b'{"a": [1, {"b": [[]]}]}', 5),
+        (b'["[[[[", "{{{"]', 1),  # brackets inside strings are text
+        (b'["\\"[[[", {}]', 2),  # an escaped quote does not end the string
+        (b"[[]][[[]]]", 3),
+        (b"[" * 100_000, 100_000),
+    ],
+)
+def test_json_depth_is_read_from_the_text(body: bytes, depth: int) -> None:
+    assert json_depth(body) == depth
+
+
+def test_the_depth_limit_comes_before_parsing() -> None:
+    deep = b'{"a": ' + b"[" * 10 + b"]" * 10 + b"}"
+    assert json_body(posted(deep), max_depth=11) == {"a": [[[[[[[[[[]]]]]]]]]]}
+    with pytest.raises(FakeHTTPError) as raised:
+        json_body(posted(deep), max_depth=10)
+    assert raised.value.message == (
+        "the body nests arrays and objects more than 10 levels deep (limits.max_json_depth)"
+    )
+
+
+def test_a_context_holds_bodies_to_its_targets_depth_limit() -> None:
+    config = ServerConfig(limits=Limits(max_json_depth=2))
+    ctx = Context(posted(b'{"a": [1]}'), ANONYMOUS, ServerState(config), host_identity())
+    assert ctx.json_object() == {"a": [1]}
+    deeper = Context(posted(b'{"a": [[1]]}'), ANONYMOUS, ServerState(config), host_identity())
+    with pytest.raises(FakeHTTPError, match="more than 2 levels deep"):
+        deeper.json_body()
+
+
+def test_non_finite_doubles_are_answered_as_java_names_in_strict_json() -> None:
+    data = {"rows": [[1, math.nan], [2, math.inf]], "cells": [{"value": -math.inf}], "x": 1.5}
+    text = json_response(data).get_data(as_text=True)
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} in an answer")
+
+    assert json.loads(text, parse_constant=refuse) == {
+        "rows": [[1, "NaN"], [2, "Infinity"]],
+        "cells": [{"value": "-Infinity"}],
+        "x": 1.5,
+    }

@@ -65,3 +65,16 @@ def test_py4j_is_never_200(secured_server: FakeServer, open_server: FakeServer) 
     assert_error(httpx.get(secured_server.url + path), 401, path)
     body = assert_error(httpx.get(open_server.url + path), 403, path)
     assert body["error"] == "live extension requires a secured target"
+
+
+def test_versions_lists_the_configured_pivot_ids() -> None:
+    with FakeServer(ServerConfig(pivot_ids=("9", "10"))) as server:
+        listed = httpx.get(server.url + "/versions/rest").json()["apis"]["activeviam/pivot"]
+        assert listed["versions"] == [
+            {
+                "id": i,
+                "restPath": f"/activeviam/pivot/rest/v{i}",
+                "wsPath": f"/activeviam/pivot/ws/v{i}",
+            }
+            for i in ("9", "10")
+        ]

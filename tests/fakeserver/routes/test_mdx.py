@@ -12,12 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
-from fakeserver import FakeServer, ServerConfig
+from fakeserver import CubeSpec, FakeServer, Limits, ServerConfig, TableSpec
 from fakeserver.mdx import MAX_NESTING, decimal_format
 
 from ..mdx.trades import (
     CONFIG,
     DAILY,
+    DESKS,
     GENERATED,
     ROWS,
     SUM,
@@ -412,7 +413,7 @@ def test_deep_nesting_is_a_400_naming_the_limit(http: httpx.Client, mdx: str) ->
     message = refused(http, mdx)
     assert message.startswith("unsupported MDX at character ")
     assert f"nesting deeper than {MAX_NESTING} levels" in message
-    assert f"fakeserver answers at most {MAX_NESTING})" in message
+    assert f"fakeserver answers at most {MAX_NESTING}: limits.max_mdx_nesting)" in message
     total_qty = [c["value"] for c in query(http, GENERATED["total"])["cells"]]
     assert total_qty == [pytest.approx(total("qty"))]  # the server is still answering
 
@@ -426,17 +427,20 @@ def test_nesting_up_to_the_limit_is_answered(http: httpx.Client, mdx: str) -> No
     assert [c["value"] for c in query(http, mdx)["cells"]] == [pytest.approx(total("qty"))]
 
 
-def test_a_condition_too_long_to_evaluate_is_a_400_not_a_500(http: httpx.Client) -> None:
-    # AND/OR chains open no level in the parser; evaluating 5000 of them still must not crash.
-    condition = " OR ".join(['[Trades].[city].CurrentMember.MEMBER_VALUE = "Paris"'] * 5000)
+def test_a_long_chain_of_or_is_one_level_not_a_recursion(http: httpx.Client) -> None:
+    # AND/OR chains open no level in the parser; 7,000 of them once ran out of stack when
+    # evaluated (a 400 at best). A chain is now evaluated as one level, however long.
+    paris = '[Trades].[city].CurrentMember.MEMBER_VALUE = "Paris"'
+    condition = " OR ".join(["FALSE"] * 7000 + [paris])
     mdx = (
         f"SELECT {SUM} ON 0, Filter([Trades].[city].[city].Members, {condition}) ON 1 FROM [Trades]"
     )
-    message = refused(http, mdx)
-    assert message == (
-        "unsupported MDX: the query is nested too deeply to evaluate "
-        f"(fakeserver answers at most {MAX_NESTING} levels of nesting)"
-    )
+    assert len(mdx) < Limits().max_mdx_chars
+    cellset = query(http, mdx)
+    assert positions(cellset, 1) == [["Paris"]]
+    assert [c["value"] for c in cellset["cells"]] == [
+        pytest.approx(total("qty", equal("city", "Paris")))
+    ]
 
 
 @pytest.mark.parametrize(
@@ -473,3 +477,55 @@ def test_an_unsecured_target_answers_anonymous_queries() -> None:
     with FakeServer(config) as server, httpx.Client(base_url=server.url) as http:
         cellset = query(http, GENERATED["total"])
     assert [c["value"] for c in cellset["cells"]] == [pytest.approx(total("qty"))]
+
+
+# -- bounded work (issue 13) -------------------------------------------------------------------
+
+BIG = TableSpec(
+    "Big", {"a": "int", "b": "String"}, keys=("a",), rows=tuple((i, f"b{i}") for i in range(200))
+)
+
+
+def test_crossjoins_under_a_filter_are_one_budget_over_http() -> None:
+    # 200 x 200 = 40,000 tuples per Crossjoin, within any per-call bound; three in one set
+    # literal under Filter(..., FALSE) answer nothing after building 240,000 (each with its
+    # inputs, then the literal). One query's budget (200,000 here) refuses them, naming the
+    # limit; one alone (160,400 with its literal and Filter) is still answered.
+    config = ServerConfig(
+        tables=(BIG,), cubes=(CubeSpec("Big", "Big"),), limits=Limits(max_mdx_tuples=200_000)
+    )
+    crossjoin = "Crossjoin([Big].[a].[a].Members, [Big].[b].[b].Members)"
+    with FakeServer(config) as server, httpx.Client(base_url=server.url) as http:
+        one = query(http, f"SELECT Filter({{{crossjoin}}}, FALSE) ON 0 FROM [Big]")
+        assert one["cells"] == [] and one["axes"][0]["positions"] == []
+        three = ", ".join([crossjoin] * 3)
+        message = refused(http, f"SELECT Filter({{{three}}}, FALSE) ON 0 FROM [Big]")
+    assert message.startswith("unsupported MDX at character ")
+    assert message.endswith(
+        "the query builds or reads more than 200,000 tuples (fakeserver answers at most "
+        "200,000: limits.max_mdx_tuples)"
+    )
+
+
+def test_the_query_text_is_bounded_before_it_is_read(http: httpx.Client) -> None:
+    longest = Limits().max_mdx_chars
+    early = refused(http, "SELECT )" + "," * (longest - 8))
+    assert early.startswith("MDX syntax error at character 8 (')"), early
+    assert refused(http, "SELECT )" + "," * (longest - 7)) == (
+        f"unsupported MDX: the query is {longest + 1:,} characters long (fakeserver answers "
+        f"at most {longest:,}: limits.max_mdx_chars)"
+    )
+
+
+@pytest.mark.parametrize(
+    "mdx",
+    [
+        "SELECT {} ON 1e999 FROM [Trades]",
+        "SELECT {} ON " + "7" * 5000 + " FROM [Trades]",
+        f"SELECT Filter({DESKS}, [Trades].[desk].CurrentMember.MEMBER_VALUE = -1e999) ON 0 "
+        "FROM [Trades]",
+    ],
+    ids=["1e999", "5000_digits", "negative"],
+)
+def test_numbers_no_double_holds_are_400s_not_500s(http: httpx.Client, mdx: str) -> None:
+    assert "a number beyond the range of a double" in refused(http, mdx)

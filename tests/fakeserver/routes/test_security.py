@@ -74,3 +74,40 @@ def test_a_put_needs_a_json_body(target: Client) -> None:
         response = target.put(path, data=b"", headers=ADMIN)
         assert response.status_code == 400
         assert response.json == {"error": "a JSON body is required", "path": path, "status": 400}
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"], ids=["LF", "CRLF"])
+def test_names_and_roles_with_a_line_ending_are_refused(target: Client, ending: str) -> None:
+    named = target.put(CREDENTIALS, json={f"eve{ending}": "pw"}, headers=ADMIN)
+    assert named.status_code == 400 and "is not a user name" in named.get_data(as_text=True)
+    role = target.put(ROLES, json={"user": [f"ROLE_ADMIN{ending}"]}, headers=ADMIN)
+    assert role.status_code == 400 and "is not a role name" in role.get_data(as_text=True)
+    assert target.get(ROLES, headers=ADMIN).get_data(as_text=True) == (
+        '{"admin": ["ROLE_ADMIN", "ROLE_USER"], "user": ["ROLE_USER"]}'
+    )
+
+
+def test_removing_a_user_revokes_its_tokens_even_if_it_comes_back() -> None:
+    # Over the socket, as a client would: the bearer token of a removed user must not let
+    # in whoever is created later under the same name.
+    with FakeServer(BASE) as server:
+        ping = server.url + "/activeviam/pivot/rest/v9/ping"
+        bearer = {"Authorization": "Bearer user-token"}
+        assert raw("GET", ping, headers=bearer).text == "pong"
+        admin = ("admin", "admin-pass")
+        assert raw("PUT", server.url + CREDENTIALS, json={"user": None}, auth=admin).is_success
+        assert raw("GET", ping, headers=bearer).status_code == 401
+        created = raw("PUT", server.url + CREDENTIALS, json={"user": "new-pass"}, auth=admin)
+        assert created.is_success
+        assert raw("GET", ping, auth=("user", "new-pass")).text == "pong"
+        assert raw("GET", ping, headers=bearer).status_code == 401, "the old token is revoked"
+        # Other users' tokens are untouched; a restart brings the configured token back.
+        assert raw("GET", ping, headers={"Authorization": "Bearer admin-token"}).text == "pong"
+        server.reset()
+        assert raw("GET", ping, headers=bearer).text == "pong"
+
+
+def test_changing_a_password_keeps_the_users_tokens(target: Client) -> None:
+    assert target.put(CREDENTIALS, json={"user": "other-pass"}, headers=ADMIN).status_code == 200
+    ping = "/activeviam/pivot/rest/v9/ping"
+    assert target.get(ping, headers={"Authorization": "Bearer user-token"}).status_code == 200

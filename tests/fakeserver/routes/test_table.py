@@ -14,7 +14,7 @@ from collections import Counter
 from importlib import import_module
 
 from fakeserver import routes
-from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH, STATUS_PREFIX
+from fakeserver.protocol import ATOTI_PATH, DATABASE_PATH, PIVOT_PATH, STATUS_PREFIX
 from fakeserver.routes import ROUTE_TABLE, ROUTES, Context, Route, url_map
 
 #: SPEC §4.1, the tables of §4.4 and §4.5, and the MDX query (§4.4, issue 8), as written
@@ -44,6 +44,10 @@ SPEC_ROUTES = {
     "GET {issuer}/.well-known/openid-configuration",
     "POST {issuer}/token",
     "GET {issuer}/jwks",
+    # §4.6: what later server generations serve
+    "POST /graphql",
+    "POST {database}/data/tables/{name}",
+    "GET {database}/discovery",
 }
 #: The fake's own status page (issue 16): under a prefix no Atoti route uses.
 STATUS_ROUTES = {
@@ -59,11 +63,13 @@ STATUS_ROUTES = {
 
 def _spec_form(method: str, path: str) -> str:
     """``path`` written as the SPEC writes it: placeholders for the REST roots and names."""
-    for root, placeholder in (
+    roots = (
         (PIVOT_PATH, "{pivot}"),
         (ATOTI_PATH, "{atoti}"),
+        (DATABASE_PATH, "{database}"),
         (STATUS_PREFIX, "{status}"),
-    ):
+    )
+    for root, placeholder in roots:
         if path.startswith(root + "/"):
             path = placeholder + path[len(root) :]
     path = path.replace("/<path:prefix>", "{issuer}")
@@ -90,7 +96,7 @@ def _views() -> list[types.FunctionType]:
 
 def test_every_view_is_in_the_table_exactly_once() -> None:
     views = _views()
-    assert len(views) == len(ROUTES) == 26  # a sanity floor: the search found the views
+    assert len(views) == len(ROUTES) == 29  # a sanity floor: the search found the views
     listed = Counter(route.view for route in ROUTE_TABLE)
     assert {view: listed[view] for view in views} == dict.fromkeys(views, 1)
     assert set(listed) == set(views)  # and nothing else is listed

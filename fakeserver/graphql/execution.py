@@ -1,0 +1,135 @@
+"""One GraphQL request, start to end: its shape, its bounds, parsing, validation, execution.
+
+Everything a document can get wrong is answered the GraphQL way — ``{"errors": [...]}``
+— by graphql-core itself where it can (syntax, unknown fields, variables) and here for the
+request's shape and its bounds (:class:`~fakeserver.limits.Limits`: characters, depth,
+fields with fragments expanded). A mutation is applied whole or not at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    execute_sync,
+    get_operation_ast,
+    parse,
+    validate,
+)
+
+from ..generations import Dialect
+from ..limits import Limits
+from ..state import ServerState
+from .resolvers import Root, WriteCheck
+from .schema import schema_for
+
+__all__ = ["run"]
+
+
+class _Refused(Exception):
+    """A request the fake will not execute; its message is the one GraphQL error answered."""
+
+
+def _errors(*messages: str) -> dict[str, Any]:
+    return {"errors": [{"message": m} for m in messages]}
+
+
+def _request(body: dict[str, Any]) -> tuple[str, str | None, dict[str, Any] | None]:
+    query, name, variables = body.get("query"), body.get("operationName"), body.get("variables")
+    if not isinstance(query, str) or not query.strip():
+        raise _Refused('the body must hold the document as a string: {"query": "..."}')
+    if name is not None and not isinstance(name, str):
+        raise _Refused("operationName must be a string or null")
+    if variables is not None and not isinstance(variables, dict):
+        raise _Refused("variables must be an object or null")
+    return query, name, variables
+
+
+def _check_bounds(document: DocumentNode, limits: Limits) -> None:
+    """Depth and field count, fragments expanded: what execution would really walk."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    fields = 0
+
+    def walk(selections: SelectionSetNode, depth: int, expanding: frozenset[str]) -> None:
+        nonlocal fields
+        if depth > limits.max_graphql_depth:
+            raise _Refused(
+                f"the document is nested deeper than {limits.max_graphql_depth} levels "
+                "(limits.max_graphql_depth)"
+            )
+        for selection in selections.selections:
+            if isinstance(selection, FieldNode):
+                fields += 1
+                if fields > limits.max_graphql_fields:
+                    raise _Refused(
+                        f"the document selects more than {limits.max_graphql_fields} fields, "
+                        "fragments expanded (limits.max_graphql_fields)"
+                    )
+                if selection.selection_set is not None:
+                    walk(selection.selection_set, depth + 1, expanding)
+            elif isinstance(selection, InlineFragmentNode):
+                walk(selection.selection_set, depth, expanding)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                # Unknown and cyclic spreads are validation errors, reported after this.
+                if name in fragments and name not in expanding:
+                    walk(fragments[name].selection_set, depth, expanding | {name})
+
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            walk(definition.selection_set, 1, frozenset())
+
+
+def _parsed(query: str, limits: Limits) -> DocumentNode:
+    if len(query) > limits.max_graphql_chars:
+        raise _Refused(
+            f"the document has {len(query)} characters; the limit is "
+            f"{limits.max_graphql_chars} (limits.max_graphql_chars)"
+        )
+    # A token takes at least one character: the character bound bounds the parser too.
+    return parse(query, no_location=False, max_tokens=limits.max_graphql_chars)
+
+
+def run(
+    body: dict[str, Any], state: ServerState, dialect: Dialect, check_write: WriteCheck
+) -> dict[str, Any]:
+    """The GraphQL answer to ``body`` (``{"query", "operationName", "variables"}``)."""
+    limits = state.config.limits
+    schema = schema_for(dialect)
+    try:
+        query, operation_name, variables = _request(body)
+        document = _parsed(query, limits)
+        _check_bounds(document, limits)
+    except _Refused as refused:
+        return _errors(str(refused))
+    except GraphQLError as error:  # syntax, or too many tokens
+        return {"errors": [error.formatted]}
+    invalid = validate(schema, document)
+    if invalid:
+        return {"errors": [e.formatted for e in invalid]}
+    operation = get_operation_ast(document, operation_name)
+    writes = operation is not None and operation.operation is OperationType.MUTATION
+    root = Root(state, dialect, check_write)
+    with state.lock:
+        before = (dict(state.tables), dict(state.cubes)) if writes else None
+        result = execute_sync(
+            schema,
+            document,
+            root_value=root,
+            variable_values=variables,
+            operation_name=operation_name,
+        )
+        if before is not None and result.errors:
+            state.tables, state.cubes = before  # nothing of a failed mutation stays
+    return dict(result.formatted)
