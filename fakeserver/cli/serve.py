@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
-import ipaddress
 import json
 import logging
 import os
@@ -26,11 +25,12 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
-from ..config import Fault, SecurityConfig, ServerConfig
+from ..config import SecurityConfig, ServerConfig
 from ..demo import is_published
 from ..keyfiles import unsafe_directory, write_file
-from ..protocol import ATOTI_PATH, VERSIONS_PATH
+from ..protocol import ATOTI_PATH, STATUS_PREFIX, VERSIONS_PATH
 from ..server import FakeServer, request_log
+from ..status import describe_fault, is_loopback
 from . import target
 from .usage import UsageError
 
@@ -66,6 +66,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(atomically; removed at stop)",
     )
     running.add_argument(
+        "--no-status-page",
+        dest="status_page",
+        action="store_false",
+        help=f"do not serve the status page ({STATUS_PREFIX}/: the target, the tier map, "
+        "the data, live requests; ROLE_ADMIN when secured)",
+    )
+    running.add_argument(
         "-v",
         "--verbose",
         action="store_true",
@@ -74,15 +81,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 # -- running --------------------------------------------------------------------------------
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # a host name: it may resolve to anything
 
 
 @dataclass
@@ -165,20 +163,9 @@ def _write_ready_file(path: str, data: dict[str, Any]) -> None:
         raise
 
 
-# A server started by hand may run for days: keep its request log (for nobody) short.
+# A server started by hand may run for days: keep its request log (what the status page
+# lists) short; each entry holds a request with its body.
 _SERVE_LOG_LIMIT = 100
-
-
-def _describe_fault(fault: Fault) -> str:
-    what = {
-        "latency": f"+{fault.delay}s" + (f"..{fault.delay_max}s" if fault.delay_max else ""),
-        "error": f"answer {fault.status}",
-        "drop": "drop the connection",
-    }[fault.kind]
-    when = "always" if fault.times is None else f"{fault.times}x"
-    if fault.probability < 1:
-        when += f", p={fault.probability}"
-    return f"{fault.method or '*'} {fault.path}: {what} ({when})"
 
 
 def _summary(
@@ -223,7 +210,7 @@ def _summary(
     if config.cubes:
         line("cubes", ", ".join(f"{c.name} (on {c.table})" for c in config.cubes))
     for index, fault in enumerate(config.faults):
-        line("faults" if index == 0 else "", _describe_fault(fault))
+        line("faults" if index == 0 else "", describe_fault(fault))
     if config.tls is None:
         line("tls", "off")
     else:
@@ -232,11 +219,14 @@ def _summary(
         line("CA", issued.ca)
         for index, (name, (cert, key)) in enumerate(issued.certificates.items()):
             line("certs" if index == 0 else "", f"{name}: {cert} {key}")
-        if not _is_loopback(server.host):
+        if not is_loopback(server.host):
             line("note", "the server certificate names " + ", ".join(server.certificate_names))
     example = _try_command(server.url, config, issued)
     if example:
         line("try", example)
+    if config.status_page:
+        who = " (log in as a ROLE_ADMIN user)" if config.secured else ""
+        line("status", f"{server.url}{STATUS_PREFIX}/{who}")
     print("Stop with Ctrl+C or SIGTERM.", file=out, flush=True)
 
 
@@ -349,7 +339,7 @@ def _start(server: FakeServer, host: str, port: int) -> None:
 def _refuse_published_credentials(args: argparse.Namespace, config: ServerConfig) -> None:
     """The demo's passwords are public: keep them off any address but loopback, unless told."""
     security = config.security
-    if security is None or _is_loopback(args.host) or args.allow_demo_credentials:
+    if security is None or is_loopback(args.host) or args.allow_demo_credentials:
         return
     if any(map(is_published, security.users)) or any(map(is_published, security.tokens)):
         raise UsageError(
@@ -362,6 +352,8 @@ def _refuse_published_credentials(args: argparse.Namespace, config: ServerConfig
 def run(args: argparse.Namespace) -> int:
     """``fakeserver serve``: build the config, start, announce, wait for a stop signal."""
     config = target.build_config(args)
+    if args.status_page:  # on by default here, off in the library and the fixtures
+        config = config.replace(status_page=True)
     _refuse_published_credentials(args, config)
     if args.ready_file is not None:
         parent = Path(args.ready_file).parent

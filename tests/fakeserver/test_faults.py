@@ -151,6 +151,25 @@ def test_faults_from_toml_and_the_plugin_marker_shape(tmp_path: Path) -> None:
     assert ServerConfig.from_mapping(marker_fields).faults == (Fault("drop", "/versions/rest"),)
 
 
+def test_a_fault_switched_off_stays_quiet_until_switched_on_or_reset() -> None:
+    faults = (Fault("error", path="*/ping", status=502), Fault("drop", path="/gone"))
+    with FakeServer(ServerConfig(faults=faults)) as server:
+        injector = server.emulation.faults
+        assert statuses(server, PING, 1) == [502]
+        injector.set_enabled(0, False)
+        assert statuses(server, PING, 2) == [200, 200]
+        assert [(s.enabled, s.fired) for s in injector.states()] == [(False, 1), (True, 0)]
+        injector.set_enabled(0, True)
+        assert statuses(server, PING, 1) == [502]
+        injector.set_enabled(0, False)
+        server.reset()  # back to the config: every fault on, counts at zero
+        assert [(s.enabled, s.fired) for s in injector.states()] == [(True, 0), (True, 0)]
+        assert statuses(server, PING, 1) == [502]
+        for index in (-1, 2):
+            with pytest.raises(IndexError, match="2 configured"):
+                injector.set_enabled(index, False)
+
+
 def test_faults_apply_to_the_oauth2_issuer_paths() -> None:
     # The issuer's routes are paths like any other: globs match them, before any route.
     down = Fault("error", path="*/oidc/token", status=503, message="IdP down", times=1)

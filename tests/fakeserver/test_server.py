@@ -248,3 +248,27 @@ def test_the_teardown_report_escapes_request_paths(server: FakeServer) -> None:
     report = problems(server)
     assert "GET /a\\n12:00:00 GET /forged" in report
     assert not any(line.startswith("12:00:00") for line in report.splitlines())
+
+
+def test_log_entries_are_numbered_in_log_order_by_every_thread(server: FakeServer) -> None:
+    """The status page pages the log on these ids: they must rise along the log."""
+    console = server.emulation.console
+    assert console is not None
+    with httpx.Client(base_url=server.url) as http, ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: http.get(PING), range(40)))
+        http.get("/missing", headers={"Authorization": "Basic bm9ib2R5Og=="})
+    entries = console.requests()
+    assert [e.id for e in entries] == list(range(1, 42))
+    assert [(e.method, e.path, e.status) for e in entries[-1:]] == [("GET", "/missing", 404)]
+    assert all(e.ms is not None and e.ms >= 0 and e.time > 0 for e in entries)
+    server.clear()
+    http_again = httpx.get(server.url + PING)
+    assert http_again.status_code == 200
+    assert [e.id for e in console.requests()] == [42], "ids go on after a clear"
+
+
+def test_the_log_limit_keeps_the_newest_entries() -> None:
+    with FakeServer(log_limit=3) as server, httpx.Client(base_url=server.url) as http:
+        for index in range(5):
+            http.get(f"/n{index}")
+        assert [rq.path for rq, _ in server.log] == ["/n2", "/n3", "/n4"]

@@ -12,12 +12,7 @@ import signal
 import socket
 import ssl
 import stat
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,66 +23,7 @@ import fakeserver_client as client
 from fakeserver import cli
 from fakeserver.cli import serve as serve_module
 
-from .command import ENV, TIMEOUT, assert_one_line_error, fakeserver, in_process
-
-
-@dataclass
-class Served:
-    process: subprocess.Popen[str]
-    ready: dict[str, Any]
-    ready_file: Path
-    stdout_path: Path
-    stderr_path: Path
-
-    @property
-    def url(self) -> str:
-        return str(self.ready["url"])
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        self.process.send_signal(sig)
-        return self.process.wait(timeout=TIMEOUT)
-
-    @property
-    def stdout(self) -> str:
-        return self.stdout_path.read_text(encoding="utf-8")
-
-    @property
-    def stderr(self) -> str:
-        return self.stderr_path.read_text(encoding="utf-8")
-
-
-@contextmanager
-def serve(tmp_path: Path, *args: str) -> Iterator[Served]:
-    """``fakeserver serve --port 0 --ready-file ...``, up once the ready file appears."""
-    ready_file = tmp_path / "ready.json"
-    out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
-    command = [sys.executable, "-m", "fakeserver", "serve", "--port", "0"]
-    command += ["--ready-file", str(ready_file), *args]
-    # Files, not pipes: a chatty -v server can never block on a full pipe.
-    with out.open("w") as stdout, err.open("w") as stderr:
-        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=ENV, text=True)
-    try:
-        ready = _wait_ready(process, ready_file, err)
-        yield Served(process, ready, ready_file, out, err)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=TIMEOUT)
-
-
-def _wait_ready(process: subprocess.Popen[str], ready_file: Path, err: Path) -> dict[str, Any]:
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        try:
-            data: dict[str, Any] = json.loads(ready_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):  # not there yet, or a stale one not yet removed
-            pass
-        else:
-            return data
-        if process.poll() is not None:
-            pytest.fail(f"fakeserver serve exited {process.returncode}: {err.read_text()}")
-        time.sleep(0.01)
-    pytest.fail("fakeserver serve never wrote its ready file")
+from .command import TIMEOUT, assert_one_line_error, fakeserver, in_process, serve
 
 
 def test_serve_default_is_a_secured_demo_and_stops_on_sigterm(tmp_path: Path) -> None:
@@ -463,6 +399,26 @@ def test_refusal_runs_in_the_real_command_before_any_bind() -> None:
         "serve", "--host", "0.0.0.0", "--port", "0", "--ready-file", "/no/such/dir/ready.json"
     )
     assert_one_line_error(result, "--host", "demo credentials", "--allow-demo-credentials")
+
+
+def test_serve_shows_the_status_page_unless_told_not_to(tmp_path: Path) -> None:
+    with serve(tmp_path) as served:
+        page = served.url + "/_fakeserver/"
+        assert httpx.get(page).status_code == 401, "secured: the page asks who you are"
+        assert httpx.get(page, auth=("user", "passwd")).status_code == 403
+        assert "fakeserver status" in httpx.get(page, auth=("admin", "passwd")).text
+        status = httpx.get(served.url + "/_fakeserver/api/status", auth=("admin", "passwd"))
+        assert {row["who"]: row["tier"] for row in status.json()["tiers"]} == {
+            "admin": "LOCAL",
+            "user": "READ_ONLY",
+            None: None,
+        }
+        assert served.stop() == 0
+    assert f"status    {page} (log in as a ROLE_ADMIN user)" in served.stdout
+    with serve(tmp_path, "--no-status-page", "--unsecured") as served:
+        assert httpx.get(served.url + "/_fakeserver/").status_code == 404
+        assert served.stop() == 0
+    assert "/_fakeserver/" not in served.stdout
 
 
 def test_serve_with_a_fault_answers_it(tmp_path: Path) -> None:
