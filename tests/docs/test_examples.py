@@ -54,17 +54,9 @@ def _of_kind(kind: str, suffix: str = "") -> list[Any]:
 
 
 def _needs(block: Block) -> list[pytest.MarkDecorator]:
-    if block.markers.get("needs") == "atoti" or _page_needs_atoti(block.page, block):
+    if block.markers.get("needs") == "atoti":
         return [pytest.mark.skipif(not HAS_ATOTI, reason="needs the real atoti client")]
     return []
-
-
-def _page_needs_atoti(page: str, block: Block) -> bool:
-    # A console run of a page's test files needs what those files need.
-    if kind_of(block) != "commands":
-        return False
-    files = {b.title for b in all_blocks() if b.page == page and b.markers.get("needs")}
-    return any(name and name in block.text for name in files)
 
 
 def _environment() -> dict[str, str]:
@@ -77,6 +69,7 @@ def _environment() -> dict[str, str]:
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["PYTEST_ADDOPTS"] = STRICT
     env["COLUMNS"] = "120"
+    env["PYTHONIOENCODING"] = "utf-8"  # the tables print ✓ and ·
     # Loopback only, whatever a page forgets: atoti posts telemetry on import otherwise.
     env["_ATOTI_DISABLE_TELEMETRY"] = "True"
     env["ATOTI_HIDE_EULA_MESSAGE"] = "True"
