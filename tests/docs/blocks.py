@@ -52,7 +52,9 @@ SETUP_STEPS = (
     re.compile(r"^(\.|source) \S*activate$"),
     re.compile(r"^(python3? -m )?pip install\b"),
 )
-#: Commands the suite never runs: whole test matrices, tools that change the machine.
+#: Commands the suite never runs: whole test matrices, tools that change the machine. A
+#: ``fakeserver serve`` line is not run either unless what it shows is a refusal: it serves
+#: until Ctrl+C.
 NEVER_RUN = re.compile(r"^(tox|git|uv|pre-commit|mkdocs|cd|curl|docker)\b")
 #: ``NAME=value`` words before a command, which set its environment.
 _ENV_ASSIGNMENTS = re.compile(r"^(\w+=\S*\s+)+")
@@ -165,6 +167,8 @@ def kind_of(block: Block) -> str:
             return "not-run"
         if not any(c.run for c in commands):
             return "not-run"  # only set-up steps
+        if any(_serves(c) for c in commands):
+            return "not-run"
         runnable = all(
             RUNNABLE.match(_ENV_ASSIGNMENTS.sub("", part))
             for c in commands
@@ -185,6 +189,8 @@ def why_not_run(block: Block) -> str:
         return block.markers["not-run"]
     if block.language == "yaml":
         return "a CI configuration"
+    if block.language == "console" and any(_serves(c) for c in console_commands(block)):
+        return "serves until Ctrl+C"
     return "installs or runs a whole environment (pip, tox, git, ...)"
 
 
@@ -203,6 +209,14 @@ def console_commands(block: Block) -> list[Command]:
     if line is not None:
         commands.append(Command(line, _without_setup(line), tuple(output)))
     return commands
+
+
+def _serves(command: Command) -> bool:
+    """``fakeserver serve`` that runs until stopped: all but a refusal (one error line)."""
+    if not any(re.match(r"^fakeserver serve\b", part) for part in _parts(command.run)):
+        return False
+    shown = [line for line in command.output if line.strip()]
+    return not shown or not all(line.startswith("fakeserver: --") for line in shown)
 
 
 def _parts(line: str) -> list[str]:
