@@ -84,10 +84,14 @@ def _write_page_files(block: Block, where: Path) -> None:
 
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    # A temporary directory of its own: pytest's basetemp scan of a shared /tmp/pytest-of-*
+    # races with other runs' cleanup (an unclosed scandir, an error under -W error).
+    private_tmp = cwd.with_name(cwd.name + "-tmp")
+    private_tmp.mkdir(exist_ok=True)
     return subprocess.run(
         args,
         cwd=cwd,
-        env=_environment(),
+        env={**_environment(), "TMPDIR": str(private_tmp)},
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
