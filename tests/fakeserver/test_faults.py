@@ -131,17 +131,6 @@ def test_bad_faults_name_their_field(fields: dict[str, object], field: str) -> N
         ServerConfig.from_mapping({"faults": [fields]})
 
 
-def test_the_readme_reliability_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    import re
-    from pathlib import Path
-
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### Injected faults", 1)[1].split("\n## ", 1)[0]
-    (block,) = re.findall(r"```python\n(.*?)```", section, re.S)
-    exec(compile(block, "README.md", "exec"), {})
-    assert "got no answer within 0.2 s" in capsys.readouterr().out
-
-
 def test_faults_from_toml_and_the_plugin_marker_shape(tmp_path: Path) -> None:
     path = tmp_path / "flaky.toml"
     path.write_text('[[faults]]\nkind = "error"\npath = "*/ping"\ntimes = 1\n')
