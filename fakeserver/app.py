@@ -19,6 +19,7 @@ from .host import HostIdentity, reported_host
 from .routes import ROUTES, Context, url_map
 from .security import ANONYMOUS, Access, authenticate, authorize
 from .state import ServerState
+from .status import Console
 from .wsgi import USER_KEY, DropConnection
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ class Emulation:
         # Bound once: no rule depends on the host, and binding per request costs ~8 µs.
         self._routes = url_map().bind("fakeserver")
         self.faults = FaultInjector(state.config.faults, state.config.seed)
+        #: What the status page reads of the running server; ``FakeServer`` sets it.
+        self.console: Console | None = None
 
     @property
     def host(self) -> HostIdentity:
@@ -75,7 +78,7 @@ class Emulation:
             authenticate(request, self.state)
             raise
         route = ROUTES[str(endpoint)]
-        if route.atoti and not self.state.config.exposed:
+        if not route.exists(self.state.config):
             authenticate(request, self.state)
             raise NotFound()
         identity = authenticate(request, self.state) if route.access is not Access.PUBLIC else None
@@ -83,5 +86,5 @@ class Emulation:
             request.environ[USER_KEY] = identity.name  # for the request log
         if identity is not None:
             authorize(route.access, identity, self.state)
-        context = Context(request, identity or ANONYMOUS, self.state, self.host)
+        context = Context(request, identity or ANONYMOUS, self.state, self.host, self.console)
         return route.view(context, **arguments)

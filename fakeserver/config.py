@@ -27,6 +27,7 @@ from .protocol import (
     DEFAULT_PIVOT_IDS,
     DEFAULT_PYTHON_API_VERSION,
     DEFAULT_SERVER_VERSION,
+    STATUS_PREFIX,
     check_version,
 )
 
@@ -130,7 +131,7 @@ class User:
 #: The client of ``OidcConfig()``: documented, so as public as the demo passwords.
 DEFAULT_OIDC_CLIENTS: Mapping[str, str] = {"fakeserver": "fakeserver-secret"}
 _ISSUER_PATH = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
-_RESERVED_PREFIXES = ("/versions", "/activeviam", "/atoti")
+_RESERVED_PREFIXES = ("/versions", "/activeviam", "/atoti", STATUS_PREFIX)
 _CLAIM = re.compile(r"^[A-Za-z_][A-Za-z0-9_:-]*(\.[A-Za-z_][A-Za-z0-9_:-]*)*$")
 _CLIENT_ID = re.compile(r"^[\x21-\x7e]+$")  # RFC 6749 A.1: visible ASCII
 
@@ -399,6 +400,9 @@ class ServerConfig:
     faults: tuple[Fault, ...] = ()
     #: The ``activeviam/pivot`` version ids ``versions/rest`` lists; only ``9`` is served.
     pivot_ids: tuple[str, ...] = DEFAULT_PIVOT_IDS
+    #: Serve the status page and its JSON under ``/_fakeserver/`` (``fakeserver serve``
+    #: turns it on); off, those paths are unknown like any other.
+    status_page: bool = False
 
     def __post_init__(self) -> None:
         check_version("server_version", self.server_version, quote=short)
@@ -411,6 +415,8 @@ class ServerConfig:
         check_version("python_api_version", self.python_api_version, quote=short)
         if not isinstance(self.exposed, bool):
             raise _fail("exposed", f"{short(self.exposed)} is not a boolean")
+        if not isinstance(self.status_page, bool):
+            raise _fail("status_page", f"{short(self.status_page)} is not a boolean")
         if self.host not in ("local", "remote"):
             raise _fail("host", f"{short(self.host)} is not 'local' or 'remote'")
         if self.security is not None and not isinstance(self.security, SecurityConfig):

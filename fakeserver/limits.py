@@ -29,8 +29,12 @@ class Limits:
     # -- the engine: connections and request heads -----------------------------------------
     #: Connections served at once; one more is answered 503 and closed.
     max_connections: int = 512
-    #: Seconds a client has to send a whole request head, however it trickles it.
+    #: Seconds a client has to send a whole request head, however it trickles it (the TLS
+    #: handshake of a new connection included); 408 and closed beyond.
     head_timeout: float = 10.0
+    #: Seconds a client has to send a request body once its head is in (408 beyond): a body
+    #: trickled a byte at a time must not hold a connection forever either.
+    body_timeout: float = 60.0
     #: Seconds a kept-alive connection may stay silent between requests.
     idle_timeout: float = 60.0
     #: Bytes of a request line plus its headers (431 beyond).
@@ -53,7 +57,7 @@ class Limits:
     #: at most :data:`MDX_NESTING_CEILING`.
     max_mdx_nesting: int = 64
     #: Cells of one MDX answer (400 beyond).
-    max_mdx_cells: int = 1_000_000
+    max_mdx_cells: int = 100_000
 
     # -- GraphQL ---------------------------------------------------------------------------
     #: Characters of one GraphQL document (400 beyond).

@@ -12,6 +12,7 @@ from pathlib import Path
 import trustme
 
 from .config import ServerConfig
+from .keyfiles import write_file
 from .server import FakeServer
 from .tls import issue_client_files
 
@@ -39,7 +40,7 @@ class CertificateAuthority:
             if self._ca is None:
                 self.directory.mkdir(parents=True, exist_ok=True)
                 self._ca = trustme.CA(organization_name="fakeserver session")
-                self._ca.cert_pem.write_to_path(str(self.directory / "ca.pem"))
+                write_file(self.directory / "ca.pem", self._ca.cert_pem.bytes(), private=False)
             return self._ca
 
     @property

@@ -22,6 +22,7 @@ __all__ = [
     "GRAPHQL_RESPONSE_TYPE",
     "JSON_CONTENT_TYPE",
     "PIVOT_PATH",
+    "STATUS_PREFIX",
     "USER_ROLE",
     "VERSIONS_PATH",
     "check_version",
@@ -47,6 +48,8 @@ DEFAULT_PIVOT_IDS = ("9",)
 ATOTI_PATH = "/atoti/rest/v1"
 #: The data-model API (atoti-client 0.9.4 and later): at the root, not listed by versions.
 GRAPHQL_PATH = "/graphql"
+#: The fake's own status page (not Atoti's): no emulated route starts with an underscore.
+STATUS_PREFIX = "/_fakeserver"
 
 #: Exactly this, never with a charset: the real client parses error bodies only then.
 JSON_CONTENT_TYPE = "application/json"

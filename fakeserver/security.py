@@ -48,6 +48,7 @@ class Access(enum.Enum):
     PUBLIC = "public"  # /versions/rest only
     READ = "read"  # any authenticated user (anonymous when unsecured)
     ADMIN = "admin"  # live extension: a secured target and ROLE_ADMIN
+    OPERATOR = "operator"  # the status page: ROLE_ADMIN when secured, anyone when not
 
 
 @dataclass(frozen=True)
@@ -193,9 +194,10 @@ def authenticate(request: Request, state: ServerState) -> Identity:
 
 def authorize(access: Access, identity: Identity, state: ServerState) -> None:
     """Enforce (a) and (b) on the server itself, whatever the client believes its tier is."""
-    if access is not Access.ADMIN:
+    if access is Access.PUBLIC or access is Access.READ:
         return
-    if state.config.security is None:
+    secured = state.config.security is not None
+    if access is Access.ADMIN and not secured:
         raise FakeHTTPError(403, LIVE_EXTENSION_UNSECURED)
-    if not identity.is_admin:
+    if secured and not identity.is_admin:
         raise FakeHTTPError(403, f"access denied: {ADMIN_ROLE} is required")

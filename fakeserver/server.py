@@ -35,9 +35,11 @@ from werkzeug.wrappers import Request, Response
 from .app import Emulation
 from .config import ServerConfig
 from .errors import error_response
+from .faults import FaultInjector
 from .oidc import Issuer
 from .serving import KeepAliveServer
 from .state import ServerState
+from .status import UNLOGGED_KEY, LoggedRequest
 from .tls import ServerTls
 from .wsgi import USER_KEY, DropConnection
 
@@ -51,6 +53,12 @@ request_log = logging.getLogger("fakeserver.requests")
 
 # How many of the most recent requests a failure report lists.
 _LOG_LINES = 20
+# What the log keeps of each request in its environ, for the status page.
+_ID_KEY = "fakeserver.request_id"
+_RECEIVED_KEY = "fakeserver.received"
+_MS_KEY = "fakeserver.ms"
+# A restart asked for over HTTP waits this long at most for the requests in flight.
+_RESTART_GRACE = 5.0
 # Frames of these files are noise in a handler's traceback.
 _LAYER_FILES = frozenset({__file__, httpserver_module.__file__})
 
@@ -96,7 +104,18 @@ def describe_matcher(matcher: RequestMatcher) -> str:
 
 def _describe_request(request: Request) -> str:
     query = request.query_string.decode("latin-1")
-    return f"{request.method} {request.path}" + (f"?{query}" if query else "")
+    return _loggable(f"{request.method} {request.path}" + (f"?{query}" if query else ""))
+
+
+def _loggable(text: str) -> str:
+    """``text`` on one line: control characters (and the backslash) escaped as ``repr`` does.
+
+    Paths and user names come from clients: a ``%0A`` in a path must not start a forged
+    line in the request log, nor an escape sequence repaint a terminal.
+    """
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(c if c.isprintable() and c != "\\" else repr(c)[1:-1] for c in text)
 
 
 def _user_traceback(error: BaseException) -> str:
@@ -144,8 +163,12 @@ class FakeServer(HTTPServer):
         self._claim_lock = threading.Lock()
         self._busy = threading.Condition()
         self._in_flight = 0
+        self._logged = 0  # the id of the newest log entry
+        # start/stop/restart one at a time: the status page restarts from another thread.
+        self._lifecycle = threading.RLock()
         self._tls: ServerTls | None = None
         self._engine: KeepAliveServer | None = None
+        self.emulation.console = _Console(self)
 
     def __repr__(self) -> str:
         where = self.url if self.is_running() else "stopped"
@@ -154,6 +177,10 @@ class FakeServer(HTTPServer):
     # -- lifecycle -----------------------------------------------------------------------
 
     def start(self) -> None:
+        with self._lifecycle:
+            self._start()
+
+    def _start(self) -> None:
         if self.is_running():
             raise HTTPServerError("Server is already running")
         if self.config.tls is not None and self._tls is None:
@@ -182,12 +209,17 @@ class FakeServer(HTTPServer):
             self.port,
             ssl_context=self.ssl_context,
             max_body_size=self.config.max_body_size,
+            limits=self.config.limits,
         )
         self.port = self._engine.port
         if self.state.issuer is not None:
             self.state.issuer.bind(self.url)  # tokens name the URL the server listens on
 
     def stop(self) -> None:
+        with self._lifecycle:
+            self._stop()
+
+    def _stop(self) -> None:
         if self._engine is None:
             raise HTTPServerError("Server is not running")
         self.emulation.faults.interrupt()  # a delayed answer must not hold the stop up
@@ -220,9 +252,13 @@ class FakeServer(HTTPServer):
         As with a real target, what connected sessions changed is lost; the CA and the
         client certificates already issued stay valid.
         """
+        with self._lifecycle:
+            self._restart()
+
+    def _restart(self) -> None:
         if self._engine is None:  # stopped (its TLS files are gone): a plain start
             self.state.reset()
-            self.start()
+            self._start()
             return
         self.emulation.faults.interrupt()
         self._engine.stop()
@@ -399,23 +435,34 @@ class FakeServer(HTTPServer):
             with self._busy:
                 self._in_flight -= 1
                 self._busy.notify_all()
-                excess = len(self.log) - self.log_limit if self.log_limit is not None else 0
-                if excess > 0:
-                    del self.log[:excess]
 
     def _logged_application(self, request: Request) -> Response:
-        if not request_log.isEnabledFor(logging.INFO):
-            return super().application(request)
+        # pytest-httpserver's application(), with the log kept here: each entry gets an id
+        # in log order, and the status page's own polling stays out of it.
+        environ = request.environ
+        environ[_RECEIVED_KEY] = time.time()
         started = time.perf_counter()
-        response = super().application(request)
-        request_log.info(
-            "%s %s user=%s status=%d %.1fms",
-            request.method,
-            request.path,
-            request.environ.get(USER_KEY, "-"),
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-        )
+        request.get_data()
+        response = self.dispatch(request)
+        elapsed = environ[_MS_KEY] = (time.perf_counter() - started) * 1000
+        if environ.get(UNLOGGED_KEY):
+            return response
+        with self._busy:
+            self._logged += 1
+            environ[_ID_KEY] = self._logged
+            self.log.append((request, response))
+            excess = len(self.log) - self.log_limit if self.log_limit is not None else 0
+            if excess > 0:
+                del self.log[:excess]
+        if request_log.isEnabledFor(logging.INFO):
+            request_log.info(
+                "%s %s user=%s status=%d %.1fms",
+                _loggable(request.method),
+                _loggable(request.path),
+                _loggable(str(environ.get(USER_KEY, "-"))),
+                response.status_code,
+                elapsed,
+            )
         return response
 
     def dispatch(self, request: Request) -> Response:
@@ -506,3 +553,56 @@ class FakeServer(HTTPServer):
     def respond_nohandler(self, request: Request, extra_message: str = "") -> Response:
         # No expectation matched: the emulated target answers.
         return self.emulate(request)
+
+
+class _Console:
+    """What the status page needs from its server (:class:`fakeserver.status.Console`)."""
+
+    def __init__(self, server: FakeServer) -> None:
+        self._server = server
+
+    @property
+    def url(self) -> str:
+        return self._server.url
+
+    @property
+    def ca_path(self) -> str | None:
+        return self._server.ca_path
+
+    @property
+    def bind_host(self) -> str:
+        return self._server.host
+
+    @property
+    def faults(self) -> FaultInjector:
+        return self._server.emulation.faults
+
+    def requests(self) -> list[LoggedRequest]:
+        return [
+            LoggedRequest(
+                id=request.environ.get(_ID_KEY, 0),
+                time=request.environ.get(_RECEIVED_KEY, 0.0),
+                method=request.method,
+                path=request.path,
+                user=request.environ.get(USER_KEY),
+                status=response.status_code,
+                ms=request.environ.get(_MS_KEY),
+            )
+            for request, response in list(self._server.log)
+        ]
+
+    def reset(self) -> None:
+        self._server.state.reset()
+        self._server.emulation.faults.reset()
+
+    def restart_later(self) -> None:
+        threading.Thread(target=self._restart, name="fakeserver-restart", daemon=True).start()
+
+    def _restart(self) -> None:
+        server = self._server
+        # The request that asked is answered first: its engine is the one restarted.
+        server.wait_idle(_RESTART_GRACE)
+        time.sleep(0.1)  # its answer leaves the socket after the app returns
+        with server._lifecycle:
+            if server.is_running():  # not if it was stopped meanwhile
+                server._restart()

@@ -8,6 +8,14 @@ request, so a body is always drained before the next request line is read, at a 
 a pure-Python parser's cost per request; Nagle is off on every accepted socket so a
 kept-alive answer is not held back by delayed ACKs. Stopping wakes the accept loop at once
 instead of waiting for a poll interval.
+
+Nothing a client does holds a thread for long (SPEC §6; the bounds come from
+:class:`~fakeserver.limits.Limits`): at most ``max_connections`` connections are served at
+once, and one more is answered 503 from the accept loop itself, without a thread; a request
+head must arrive whole within ``head_timeout`` of its first byte (of the connection, for
+the first one: the TLS handshake counts), however slowly it trickles, and a body within
+``body_timeout``; a kept-alive connection may stay silent ``idle_timeout`` between requests.
+A thread that cannot be started costs one connection (503), never the accept loop.
 """
 
 from __future__ import annotations
@@ -29,13 +37,16 @@ from urllib.parse import unquote_to_bytes
 import httptools
 
 from .errors import error_body
+from .limits import Limits
 from .protocol import JSON_CONTENT_TYPE
 from .wsgi import PEER_CERTIFICATE_KEY, DropConnection, WSGIApp
 
 __all__ = ["KeepAliveServer"]
 
 _RECV = 65536
-_MAX_HEADER_BYTES = 64 * 1024
+# Refused connections the accept loop drains before closing, at most, and for how long.
+_REFUSED_LINGER = 1.0
+_MAX_REFUSED = 64
 
 
 def _linger_close(sock: socket.socket) -> None:
@@ -103,8 +114,9 @@ class _Requests:
     leaves to the server: body size, header size, Host, 100-continue.
     """
 
-    def __init__(self, max_body_size: int, sock: socket.socket) -> None:
+    def __init__(self, max_body_size: int, max_header_bytes: int, sock: socket.socket) -> None:
         self.max_body_size = max_body_size
+        self.max_header_bytes = max_header_bytes
         self.sock = sock
         self.parser: Any = None
         self.complete: collections.deque[_Request] = collections.deque()
@@ -114,10 +126,13 @@ class _Requests:
         self._body_size = 0
         self.headers_done = False
         self.progressed = False  # any callback since the last feed
+        #: When the current request's first byte, and its last header, were parsed.
+        self.began = self.headed = 0.0
 
     def on_message_begin(self) -> None:
         self.progressed = True
         self.headers_done = False
+        self.began = time.monotonic()
         self.current = _Request()
         self.head_size = 0
         self._body = []
@@ -128,14 +143,14 @@ class _Requests:
         self.progressed = True
         self.current.target += url
         self.head_size += len(url)
-        if self.head_size > _MAX_HEADER_BYTES:
+        if self.head_size > self.max_header_bytes:
             raise _RequestRefused(431, "request header fields too large")
 
     def on_header(self, name: bytes, value: bytes) -> None:
         assert self.current is not None
         self.progressed = True
         self.head_size += len(name) + len(value)
-        if self.head_size > _MAX_HEADER_BYTES:
+        if self.head_size > self.max_header_bytes:
             raise _RequestRefused(431, "request header fields too large")
         if self.headers_done:
             return  # a trailer field: never merged into the headers (RFC 9110 6.5.1)
@@ -146,6 +161,7 @@ class _Requests:
         assert request is not None
         self.progressed = True
         self.headers_done = True
+        self.headed = time.monotonic()
         request.method = self.parser.get_method()
         request.http_version = self.parser.get_http_version()
         headers = dict(request.headers)
@@ -178,6 +194,61 @@ class _Requests:
         self.current = None
 
 
+class _Refused:
+    """Connections refused at the accept loop: answered, drained briefly, then closed.
+
+    The answer (503) is written before the client's request is read; closing at once with
+    that request unread would make the kernel send a reset that can destroy the answer
+    before the client reads it. So each is half-closed and read from by the accept loop
+    itself (never a thread) until the client closes or :data:`_REFUSED_LINGER` passes.
+    """
+
+    def __init__(self, selector: selectors.BaseSelector) -> None:
+        self._selector = selector
+        self._deadlines: dict[socket.socket, float] = {}
+
+    def add(self, conn: socket.socket, answer: bytes) -> None:
+        with contextlib.suppress(OSError):
+            conn.setblocking(False)
+            conn.send(answer)  # a few hundred bytes into an empty buffer: never blocks
+            conn.shutdown(socket.SHUT_WR)
+            if len(self._deadlines) < _MAX_REFUSED:
+                self._selector.register(conn, selectors.EVENT_READ, self)
+                self._deadlines[conn] = time.monotonic() + _REFUSED_LINGER
+                return
+        conn.close()
+
+    def drain(self, conn: socket.socket) -> None:
+        try:
+            if conn.recv(_RECV):
+                return
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            pass
+        self._close(conn)
+
+    def timeout(self) -> float | None:
+        """Seconds until the next lingering connection is due (None: none lingers)."""
+        if not self._deadlines:
+            return None
+        return max(0.0, min(self._deadlines.values()) - time.monotonic())
+
+    def expire(self) -> None:
+        now = time.monotonic()
+        for conn in [c for c, deadline in self._deadlines.items() if deadline <= now]:
+            self._close(conn)
+
+    def close_all(self) -> None:
+        for conn in list(self._deadlines):
+            self._close(conn)
+
+    def _close(self, conn: socket.socket) -> None:
+        del self._deadlines[conn]
+        self._selector.unregister(conn)
+        conn.close()
+
+
 class KeepAliveServer:
     """Serve ``app`` on ``host:port`` (0 = ephemeral) in background threads."""
 
@@ -189,15 +260,13 @@ class KeepAliveServer:
         *,
         ssl_context: ssl.SSLContext | None = None,
         max_body_size: int = 10 * 1024 * 1024,
-        handshake_timeout: float = 5.0,
-        idle_timeout: float = 60.0,
+        limits: Limits | None = None,
     ) -> None:
         self.app = app
         self.host = host
         self.ssl_context = ssl_context
         self.max_body_size = max_body_size
-        self.handshake_timeout = handshake_timeout
-        self.idle_timeout = idle_timeout
+        self.limits = limits if limits is not None else Limits()
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._listener = socket.socket(family, socket.SOCK_STREAM)
         try:
@@ -216,6 +285,8 @@ class KeepAliveServer:
         self._stopping = False
         #: Connections accepted so far: keep-alive means this stays at one per client.
         self.connections_accepted = 0
+        #: Connections refused so far (over ``max_connections``, or no thread to serve them).
+        self.connections_refused = 0
         self._thread = threading.Thread(
             target=self._accept_loop, name=f"fakeserver-accept-{self.port}", daemon=True
         )
@@ -250,23 +321,32 @@ class KeepAliveServer:
         with selectors.DefaultSelector() as selector:
             selector.register(self._listener, selectors.EVENT_READ)
             selector.register(self._wake_r, selectors.EVENT_READ)
-            while not self._stopping:
-                for key, _ in selector.select():
-                    if key.fileobj is self._wake_r:
-                        return
-                    try:
-                        conn, address = self._listener.accept()
-                    except (BlockingIOError, InterruptedError):
-                        continue
-                    except OSError:
-                        if self._stopping:
+            refused = _Refused(selector)
+            try:
+                while not self._stopping:
+                    for key, _ in selector.select(refused.timeout()):
+                        if key.fileobj is self._wake_r:
                             return
-                        # e.g. EMFILE: the listener stays readable, so pause, don't spin.
-                        time.sleep(0.05)
-                        continue
-                    self._spawn(conn, address)
+                        if key.data is refused:
+                            refused.drain(key.fileobj)
+                            continue
+                        try:
+                            conn, address = self._listener.accept()
+                        except (BlockingIOError, InterruptedError):
+                            continue
+                        except OSError:
+                            if self._stopping:
+                                return
+                            # e.g. EMFILE: the listener stays readable, so pause, don't spin.
+                            time.sleep(0.05)
+                            continue
+                        self._admit(conn, address, refused)
+                    refused.expire()
+            finally:
+                refused.close_all()
 
-    def _spawn(self, conn: socket.socket, address: Any) -> None:
+    def _admit(self, conn: socket.socket, address: Any, refused: _Refused) -> None:
+        """Serve ``conn`` in a thread of its own, or refuse it without one."""
         worker = threading.Thread(
             target=self._serve_connection, args=(conn, address), name="fakeserver-conn", daemon=True
         )
@@ -274,14 +354,45 @@ class KeepAliveServer:
             if self._stopping:
                 conn.close()
                 return
-            self._connections.add(conn)
-            self._workers.add(worker)
-            self.connections_accepted += 1
-        worker.start()
+            full = len(self._connections) >= self.limits.max_connections
+            if not full:
+                self._connections.add(conn)
+                self._workers.add(worker)
+                self.connections_accepted += 1
+        if full:
+            limit = self.limits.max_connections
+            self._refuse(conn, refused, f"too many connections: at most {limit} are served at once")
+            return
+        try:
+            worker.start()
+        except Exception:  # "can't start new thread": this connection pays, not the server
+            with self._lock:
+                self._connections.discard(conn)
+                self._workers.discard(worker)
+                self.connections_accepted -= 1
+            self._refuse(conn, refused, "the server cannot take this connection now")
+
+    def _refuse(self, conn: socket.socket, refused: _Refused, message: str) -> None:
+        with self._lock:
+            self.connections_refused += 1
+        if self.ssl_context is not None:
+            conn.close()  # a plain-text answer would be noise to a TLS client; no handshake
+            return
+        payload = error_body(503, message, "")
+        headers = [
+            (b"content-type", JSON_CONTENT_TYPE.encode()),
+            (b"content-length", str(len(payload)).encode()),
+            (b"retry-after", b"1"),
+        ]
+        refused.add(conn, _response_head(503, headers, keep_alive=False) + payload)
 
     # -- one connection ------------------------------------------------------------------
 
     def _serve_connection(self, raw: socket.socket, address: Any) -> None:
+        # The first request's head is due head_timeout after the connection, handshake
+        # included: a client that connects and says nothing is dropped then.
+        opened = time.monotonic()
+        first_deadline = opened + self.limits.head_timeout
         sock: socket.socket = raw
         try:
             raw.setblocking(True)
@@ -289,8 +400,7 @@ class KeepAliveServer:
             peer_der: bytes | None = None
             if self.ssl_context is not None:
                 # The handshake runs here, not in the accept loop, so a client that
-                # connects and says nothing only holds its own thread until the timeout.
-                raw.settimeout(self.handshake_timeout)
+                # connects and says nothing only holds its own thread until the deadline.
                 tls = self.ssl_context.wrap_socket(
                     raw, server_side=True, do_handshake_on_connect=False
                 )
@@ -301,10 +411,12 @@ class KeepAliveServer:
                     self._connections.add(tls)
                     if self._stopping:
                         return
+                # One timeout for the whole handshake (CPython's SSL calls keep a deadline
+                # across their retries), however slowly its records trickle in.
+                tls.settimeout(max(first_deadline - time.monotonic(), 0.001))
                 tls.do_handshake()
                 peer_der = tls.getpeercert(binary_form=True)
-            sock.settimeout(self.idle_timeout)
-            self._converse(sock, address, peer_der)
+            self._converse(sock, address, peer_der, opened)
         except (OSError, ssl.SSLError):
             pass
         finally:
@@ -315,12 +427,29 @@ class KeepAliveServer:
                 self._connections.discard(sock)
                 self._workers.discard(threading.current_thread())
 
-    def _converse(self, sock: socket.socket, address: Any, peer_der: bytes | None) -> None:
-        protocol = _Requests(self.max_body_size, sock)
+    def _deadline(self, protocol: _Requests, since: float, answered: bool) -> float:
+        """When the next read must have happened: the clock of what is being waited for.
+
+        ``since`` is when the connection opened, or when its last answer was sent.
+        """
+        limits = self.limits
+        if protocol.current is None:  # nothing of a request yet
+            return since + (limits.idle_timeout if answered else limits.head_timeout)
+        if not protocol.headers_done:  # the first head counts from the connection itself
+            start = max(protocol.began, since) if answered else since
+            return start + limits.head_timeout
+        return max(protocol.headed, since) + limits.body_timeout
+
+    def _converse(
+        self, sock: socket.socket, address: Any, peer_der: bytes | None, opened: float
+    ) -> None:
+        limits = self.limits
+        protocol = _Requests(self.max_body_size, limits.max_header_bytes, sock)
         parser = httptools.HttpRequestParser(protocol)
         protocol.parser = parser
         failure: tuple[int, str] | None = None
         stalled = 0
+        since, answered = opened, False
         while not self._stopping:
             # Answer, in order, every request the last read completed (pipelining).
             while protocol.complete:
@@ -331,15 +460,32 @@ class KeepAliveServer:
                     return
                 if request.method == b"HEAD" or status in (204, 304):
                     payload = b""
+                # A client that does not read its answers is dropped after idle_timeout.
+                sock.settimeout(limits.idle_timeout)
                 sock.sendall(_response_head(status, headers, request.keep_alive) + payload)
                 if not request.keep_alive:
                     return
+                since, answered = time.monotonic(), True
             if failure is not None:
                 status, message = failure
+                sock.settimeout(limits.idle_timeout)
                 self._send_error(sock, status, message, protocol.current)
                 _linger_close(sock)  # unread input: a plain close would reset the answer away
                 return
-            data = sock.recv(_RECV)
+            remaining = self._deadline(protocol, since, answered) - time.monotonic()
+            try:
+                if remaining <= 0:
+                    raise TimeoutError
+                sock.settimeout(remaining)  # one recv: returns with whatever has arrived
+                data = sock.recv(_RECV)
+            except TimeoutError:
+                if protocol.current is None:
+                    return  # silent between requests (or from the start): just close
+                if protocol.headers_done:
+                    failure = (408, f"request body not received within {limits.body_timeout} s")
+                else:
+                    failure = (408, f"request head not received within {limits.head_timeout} s")
+                continue
             if not data:
                 return  # closed, possibly mid-request: nothing to answer
             protocol.progressed = False
@@ -365,7 +511,7 @@ class KeepAliveServer:
                     stalled = 0
                 else:  # httptools buffers a header name/value (or trailer) it has not ended
                     stalled += len(data)
-                if stalled > _MAX_HEADER_BYTES:
+                if stalled > limits.max_header_bytes:
                     failure = (431, "request header fields too large")
 
     def _environ(self, request: _Request, address: Any, peer_der: bytes | None) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -30,8 +30,10 @@ DEFAULT_ROLES = frozenset({"ROLE_USER"})
 
 @dataclass
 class Account:
-    password: str
-    roles: frozenset[str]
+    """One user of the target; its repr never shows the password (reprs reach CI logs)."""
+
+    password: str = field(repr=False)
+    roles: frozenset[str] = frozenset()
 
 
 class ServerState:

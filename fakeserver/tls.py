@@ -4,7 +4,8 @@ A server that makes its own CA writes its files into a private temp directory th
 removes when it stops. Servers given a CA (the pytest plugin's session CA) share one temp
 directory per CA, removed when the CA goes away (at the latest, when the process exits):
 the same CA file and client certificates for all of them. No key is ever committed:
-trustme mints everything in milliseconds.
+trustme mints everything in milliseconds. Files are written by
+:func:`fakeserver.keyfiles.write_file`: keys 0600, certificates 0644.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from .config import TlsConfig
+from .keyfiles import write_file
 
 __all__ = ["ServerTls", "user_from_certificate"]
 
@@ -97,7 +99,7 @@ def _shared_directory(ca: trustme.CA, issued: _Issued) -> Path:
     held): made with the CA file on first use, removed when ``ca`` goes away."""
     if issued.directory is None:
         directory = Path(tempfile.mkdtemp(prefix="fakeserver-ca-"))
-        ca.cert_pem.write_to_path(str(directory / "ca.pem"))
+        write_file(directory / "ca.pem", ca.cert_pem.bytes(), private=False)
         weakref.finalize(ca, shutil.rmtree, directory, True)
         issued.directory = directory
     return issued.directory
@@ -118,7 +120,7 @@ class ServerTls:
         self.ca = ca or trustme.CA(organization_name="fakeserver")
         if self._own:
             self._dir = Path(tempfile.mkdtemp(prefix="fakeserver-tls-"))
-            self.ca.cert_pem.write_to_path(str(self._dir / "ca.pem"))
+            write_file(self._dir / "ca.pem", self.ca.cert_pem.bytes(), private=False)
         else:
             issued = _issued(self.ca)
             with issued.lock:
@@ -186,8 +188,8 @@ def _write_client_files(leaf: trustme.LeafCert, user: str, directory: Path) -> t
     os.close(handle)
     cert_path = Path(cert_name)
     key_path = cert_path.with_suffix(".key")
-    leaf.cert_chain_pems[0].write_to_path(str(cert_path))
-    leaf.private_key_pem.write_to_path(str(key_path))
+    write_file(cert_path, leaf.cert_chain_pems[0].bytes(), private=False)
+    write_file(key_path, leaf.private_key_pem.bytes(), private=True)
     return str(cert_path), str(key_path)
 
 

@@ -2,29 +2,32 @@
 
 ``matrix`` starts a fake per scenario and connects with the thin client (through
 :meth:`LiveScenario.verify <fakeserver.scenarios.LiveScenario.verify>`); ``scenarios``
-only lists what would run. Both select scenarios with the same flags. This is the only
-module of the command that may drive the thin client.
+only lists what would run. Both select scenarios with the same flags, and print a table
+(fitted to the terminal), Markdown, JSON, or the compact tier map (``grid``); ``matrix``
+also writes JUnit XML. This is the only module of the command that may drive the thin
+client.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
-from collections.abc import Sequence
-from typing import Any
+import textwrap
+import time
+from collections.abc import Iterator, Sequence
+from typing import IO, Any
 
 from .. import scenarios as _scenarios
 from ..config import ServerConfig
 from ..protocol import DEFAULT_PYTHON_API_VERSION, DEFAULT_SERVER_VERSION
 from ..scenarios import FAILURE, Outcome, Scenario
-from .output import FORMATS, Progress, Table, marks, plural
+from .output import FORMATS, Progress, Table, colour_enabled, marks, plural, terminal_width
+from .reports import Result, expected_label, grid, junit, observed_label
 from .usage import UsageError, rename_field
 
 __all__ = ["add_arguments", "list_scenarios", "run"]
-
-_ERROR_LABELS = {"authentication": "auth error", "tls": "TLS error"}
-_ERROR_CLASSES = {"AuthenticationError": "auth error", "TlsError": "TLS error"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,7 +52,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--auth", action="append", choices=list(_scenarios.AUTH_MODES), help="same as --filter MODE"
     )
     parser.add_argument(
-        "--format", choices=FORMATS, default="table", help="output format (default: table)"
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="table (fits the terminal), markdown, json, grid (the 64 cells per auth mode "
+        "as a tier map) or junit (JUnit XML, matrix only); default: table",
+    )
+    parser.add_argument(
+        "--output",
+        metavar="FILE",
+        help="write the output to FILE instead of stdout (progress stays on stderr)",
     )
     parser.add_argument(
         "--server-version",
@@ -106,19 +118,39 @@ def _chosen(args: argparse.Namespace) -> list[Scenario]:
     return chosen
 
 
-def _expected_label(scenario: Scenario) -> str:
-    if scenario.expected_tier is not None:
-        return scenario.expected_tier
-    return _ERROR_LABELS.get(scenario.expected_error or "", "connect fails")
+@contextlib.contextmanager
+def _output(path: str | None) -> Iterator[IO[str]]:
+    """stdout, or the ``--output`` file (written as the run goes)."""
+    if path is None:
+        yield sys.stdout
+        return
+    try:
+        file = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError as error:
+        raise UsageError(f"--output: cannot write {path!r}: {error.strerror}") from None
+    with file:
+        yield file
+
+
+def _too_wide(columns: Sequence[tuple[str, int]], width: int | None) -> bool:
+    """Whether a table must give up its auth column (a scenario's name starts with it)."""
+    natural = sum(max(w, len(name)) for name, w in columns) + 2 * (len(columns) - 1)
+    return width is not None and natural > width
+
+
+def _print_grid(results: Sequence[Result], out: IO[str]) -> None:
+    met, _, unmet = marks()
+    for line in grid(
+        results,
+        colour=colour_enabled(out),
+        width=terminal_width(out),
+        met=met if len(met) == 1 else "+",
+        unmet=unmet,
+    ):
+        print(line, file=out)
 
 
 # -- matrix ----------------------------------------------------------------------------------
-
-
-def _observed_label(outcome: Outcome) -> str:
-    if outcome.observed_tier is not None:
-        return outcome.observed_tier
-    return _ERROR_CLASSES.get(outcome.observed_error or "", outcome.observed_error or "?")
 
 
 def _outcome_json(outcome: Outcome) -> dict[str, Any]:
@@ -147,36 +179,78 @@ def _run_one(scenario: Scenario) -> Outcome:
 def run(args: argparse.Namespace) -> int:
     """``fakeserver matrix``: one row per scenario as it finishes; 1 on any mismatch."""
     chosen = _chosen(args)
-    out = sys.stdout
+    with _output(args.output) as out:
+        results = _run_all(args, chosen, out)
+        failures = sum(not r.ok for r in results)
+        total = f"{len(results) - failures} passed, {failures} failed"
+        if args.format == "json":
+            json.dump(
+                {
+                    "results": [_outcome_json(r.outcome) for r in results if r.outcome],
+                    "passed": len(results) - failures,
+                    "failed": failures,
+                },
+                out,
+                indent=2,
+            )
+            print(file=out)
+        elif args.format == "junit":
+            xml = junit(
+                results,
+                server_version=args.server_version,
+                python_api_version=args.python_api_version,
+            )
+            print(xml, file=out)
+        elif args.format == "grid":
+            _print_grid(results, out)
+            print(file=out)
+            print(total, file=out)
+        else:
+            if args.format == "markdown":
+                print(file=out)
+            print(total, file=out)
+    if args.format in ("json", "junit") or args.output is not None:
+        print(total, file=sys.stderr)  # the output stays pure JSON / XML
+    return 1 if failures else 0
+
+
+def _run_all(args: argparse.Namespace, chosen: Sequence[Scenario], out: IO[str]) -> list[Result]:
+    """Run every chosen scenario; tables print a row as each one finishes."""
     passed, failed = marks()[:2]
-    expected_width = max(len(_expected_label(s)) for s in chosen)
-    columns = [
-        ("scenario", max(len(s.name) for s in chosen)),
-        ("auth", max(len(m) for m in _scenarios.AUTH_MODES)),
-        ("expected", expected_width),
-        ("observed", max(expected_width, len("auth error"))),
-        ("ok", 2),
-    ]
-    if args.format == "markdown":
-        columns.append(("detail", 0))
-    table = Table(args.format, columns, out)
-    if args.format != "json":
+    table: Table | None = None
+    show_auth = True
+    if args.format in ("table", "markdown"):
+        expected_width = max(len(expected_label(s)) for s in chosen)
+        columns = [
+            ("scenario", max(len(s.name) for s in chosen)),
+            ("auth", max(len(m) for m in _scenarios.AUTH_MODES)),
+            ("expected", expected_width),
+            ("observed", max(expected_width, len("auth error"))),
+            ("ok", 2),
+        ]
+        width = terminal_width(out) if args.format == "table" else None
+        if _too_wide(columns, width):
+            show_auth = False
+            columns.pop(1)
+        if args.format == "markdown":
+            columns.append(("detail", 0))
+        table = Table(args.format, columns, out, width=width, wrap=("scenario",))
         table.header()
     progress = Progress(len(chosen))
-    outcomes: list[Outcome] = []
+    results: list[Result] = []
     try:
         for index, scenario in enumerate(chosen, 1):
             progress.show(index, scenario.name)
+            started = time.perf_counter()
             outcome = _run_one(scenario)
-            outcomes.append(outcome)
-            if args.format == "json":
+            results.append(Result(scenario, outcome, time.perf_counter() - started))
+            if table is None:
                 continue
             progress.clear()
-            cells = [
-                scenario.name,
-                scenario.auth,
-                _expected_label(scenario),
-                _observed_label(outcome),
+            cells = [scenario.name, scenario.auth] if show_auth else [scenario.name]
+            cells += [
+                expected_label(scenario),
+                observed_label(outcome),
                 passed if outcome.ok else failed,
             ]
             if args.format == "markdown":
@@ -186,25 +260,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"    {outcome.detail}", file=out, flush=True)
     finally:
         progress.clear()  # also on Ctrl+C: leave the terminal clean
-    failures = sum(not o.ok for o in outcomes)
-    total = f"{len(outcomes) - failures} passed, {failures} failed"
-    if args.format == "json":
-        json.dump(
-            {
-                "results": [_outcome_json(o) for o in outcomes],
-                "passed": len(outcomes) - failures,
-                "failed": failures,
-            },
-            out,
-            indent=2,
-        )
-        print(file=out)
-        print(total, file=sys.stderr)  # stdout stays pure JSON
-    else:
-        if args.format == "markdown":
-            print(file=out)
-        print(total, file=out)
-    return 1 if failures else 0
+    return results
 
 
 # -- scenarios -------------------------------------------------------------------------------
@@ -236,12 +292,22 @@ def _scenario_json(scenario: Scenario) -> dict[str, Any]:
 
 def list_scenarios(args: argparse.Namespace) -> int:
     """``fakeserver scenarios``: what ``matrix`` would run, with the conditions it sets up."""
+    if args.format == "junit":
+        raise UsageError("--format: junit reports a run: use it with `fakeserver matrix`")
     chosen = _chosen(args)
-    out = sys.stdout
+    with _output(args.output) as out:
+        _list(args, chosen, out)
+    return 0
+
+
+def _list(args: argparse.Namespace, chosen: Sequence[Scenario], out: IO[str]) -> None:
     if args.format == "json":
         json.dump({"scenarios": [_scenario_json(s) for s in chosen]}, out, indent=2)
         print(file=out)
-        return 0
+        return
+    if args.format == "grid":
+        _print_grid([Result(s) for s in chosen], out)
+        return
     met, _, unmet = marks()
     letters = [_scenarios.LETTERS[key] for key in _scenarios.KEYS]
     columns = [
@@ -249,10 +315,14 @@ def list_scenarios(args: argparse.Namespace) -> int:
         ("auth", max(len(m) for m in _scenarios.AUTH_MODES)),
         ("transport", len("mtls/optional")),
         (" ".join(letters), 2 * len(letters) - 1),
-        ("expected", max(len(_expected_label(s)) for s in chosen)),
+        ("expected", max(len(expected_label(s)) for s in chosen)),
         ("notes", 0),
     ]
-    table = Table(args.format, columns, out)
+    width = terminal_width(out) if args.format == "table" else None
+    show_auth = not _too_wide(columns, width)
+    if not show_auth:
+        columns.pop(1)
+    table = Table(args.format, columns, out, width=width, wrap=("scenario", "notes"))
     table.header()
     for s in chosen:
         # Failure scenarios are not cells: their setup is in the notes.
@@ -261,15 +331,13 @@ def list_scenarios(args: argparse.Namespace) -> int:
             if s.cell is None
             else " ".join(met if getattr(s.cell, k) else unmet for k in _scenarios.KEYS)
         )
-        table.row(
-            [s.name, s.auth, _transport(s.config), conditions, _expected_label(s), s.description]
-        )
+        cells = [s.name, s.auth] if show_auth else [s.name]
+        table.row([*cells, _transport(s.config), conditions, expected_label(s), s.description])
     pairs = zip(letters, _scenarios.KEYS, strict=True)
     legend = ", ".join(f"{letter} {key}" for letter, key in pairs)
     print(file=out)
-    print(
+    summary = (
         f"{plural(len(chosen), 'scenario')}; conditions as set up: {legend} "
-        f"({met} met, {unmet} not met)",
-        file=out,
+        f"({met} met, {unmet} not met)"
     )
-    return 0
+    print(textwrap.fill(summary, width) if width else summary, file=out)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
-import ipaddress
 import json
 import logging
 import os
@@ -26,10 +25,12 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
-from ..config import Fault, SecurityConfig, ServerConfig
+from ..config import SecurityConfig, ServerConfig
 from ..demo import is_published
-from ..protocol import ATOTI_PATH, VERSIONS_PATH
+from ..keyfiles import unsafe_directory, write_file
+from ..protocol import ATOTI_PATH, STATUS_PREFIX, VERSIONS_PATH
 from ..server import FakeServer, request_log
+from ..status import describe_fault, is_loopback
 from . import target
 from .usage import UsageError
 
@@ -65,6 +66,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(atomically; removed at stop)",
     )
     running.add_argument(
+        "--no-status-page",
+        dest="status_page",
+        action="store_false",
+        help=f"do not serve the status page ({STATUS_PREFIX}/: the target, the tier map, "
+        "the data, live requests; ROLE_ADMIN when secured)",
+    )
+    running.add_argument(
         "-v",
         "--verbose",
         action="store_true",
@@ -75,15 +83,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 # -- running --------------------------------------------------------------------------------
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # a host name: it may resolve to anything
-
-
 @dataclass
 class _Issued:
     """TLS files copied where the user can find them (the server's own dir dies with it)."""
@@ -92,13 +91,6 @@ class _Issued:
     ca: str
     certificates: dict[str, tuple[str, str]]
     temporary: bool
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as file:
-        file.write(data)
-    os.chmod(path, 0o600)  # O_CREAT's mode does not apply to a file left by an earlier run
 
 
 def _issue_files(server: FakeServer, config: ServerConfig, cert_dir: str | None) -> _Issued | None:
@@ -125,7 +117,8 @@ def _write_issued(
 ) -> _Issued:
     directory = directory.absolute()  # the ready file is read by scripts running anywhere
     ca = directory / "ca.pem"
-    shutil.copyfile(ca_path, ca)
+    # Never through a link planted at one of these names: see fakeserver.keyfiles.
+    write_file(ca, Path(ca_path).read_bytes(), private=False)
     certificates: dict[str, tuple[str, str]] = {}
     users = config.security.users if config.security is not None else ()
     taken: set[str] = {"ca"}
@@ -136,8 +129,8 @@ def _write_issued(
         taken.add(stem)
         cert, key = server.client_certificate(user.name)
         cert_path, key_path = directory / f"{stem}.pem", directory / f"{stem}.key"
-        shutil.copyfile(cert, cert_path)
-        _write_private(key_path, Path(key).read_bytes())
+        write_file(cert_path, Path(cert).read_bytes(), private=False)
+        write_file(key_path, Path(key).read_bytes(), private=True)
         certificates[user.name] = (str(cert_path), str(key_path))
     return _Issued(directory, str(ca), certificates, temporary)
 
@@ -170,20 +163,9 @@ def _write_ready_file(path: str, data: dict[str, Any]) -> None:
         raise
 
 
-# A server started by hand may run for days: keep its request log (for nobody) short.
+# A server started by hand may run for days: keep its request log (what the status page
+# lists) short; each entry holds a request with its body.
 _SERVE_LOG_LIMIT = 100
-
-
-def _describe_fault(fault: Fault) -> str:
-    what = {
-        "latency": f"+{fault.delay}s" + (f"..{fault.delay_max}s" if fault.delay_max else ""),
-        "error": f"answer {fault.status}",
-        "drop": "drop the connection",
-    }[fault.kind]
-    when = "always" if fault.times is None else f"{fault.times}x"
-    if fault.probability < 1:
-        when += f", p={fault.probability}"
-    return f"{fault.method or '*'} {fault.path}: {what} ({when})"
 
 
 def _summary(
@@ -228,7 +210,7 @@ def _summary(
     if config.cubes:
         line("cubes", ", ".join(f"{c.name} (on {c.table})" for c in config.cubes))
     for index, fault in enumerate(config.faults):
-        line("faults" if index == 0 else "", _describe_fault(fault))
+        line("faults" if index == 0 else "", describe_fault(fault))
     if config.tls is None:
         line("tls", "off")
     else:
@@ -237,11 +219,14 @@ def _summary(
         line("CA", issued.ca)
         for index, (name, (cert, key)) in enumerate(issued.certificates.items()):
             line("certs" if index == 0 else "", f"{name}: {cert} {key}")
-        if not _is_loopback(server.host):
+        if not is_loopback(server.host):
             line("note", "the server certificate names " + ", ".join(server.certificate_names))
     example = _try_command(server.url, config, issued)
     if example:
         line("try", example)
+    if config.status_page:
+        who = " (log in as a ROLE_ADMIN user)" if config.secured else ""
+        line("status", f"{server.url}{STATUS_PREFIX}/{who}")
     print("Stop with Ctrl+C or SIGTERM.", file=out, flush=True)
 
 
@@ -354,7 +339,7 @@ def _start(server: FakeServer, host: str, port: int) -> None:
 def _refuse_published_credentials(args: argparse.Namespace, config: ServerConfig) -> None:
     """The demo's passwords are public: keep them off any address but loopback, unless told."""
     security = config.security
-    if security is None or _is_loopback(args.host) or args.allow_demo_credentials:
+    if security is None or is_loopback(args.host) or args.allow_demo_credentials:
         return
     if any(map(is_published, security.users)) or any(map(is_published, security.tokens)):
         raise UsageError(
@@ -367,6 +352,8 @@ def _refuse_published_credentials(args: argparse.Namespace, config: ServerConfig
 def run(args: argparse.Namespace) -> int:
     """``fakeserver serve``: build the config, start, announce, wait for a stop signal."""
     config = target.build_config(args)
+    if args.status_page:  # on by default here, off in the library and the fixtures
+        config = config.replace(status_page=True)
     _refuse_published_credentials(args, config)
     if args.ready_file is not None:
         parent = Path(args.ready_file).parent
@@ -383,11 +370,17 @@ def run(args: argparse.Namespace) -> int:
             ) from None
     if args.cert_dir is not None:
         try:
-            os.makedirs(args.cert_dir, exist_ok=True)
+            os.makedirs(args.cert_dir, mode=0o700, exist_ok=True)
         except OSError as error:
             raise UsageError(
                 f"--cert-dir: cannot create {args.cert_dir!r}: {error.strerror}"
             ) from None
+        unsafe = unsafe_directory(args.cert_dir)
+        if unsafe is not None:
+            raise UsageError(
+                f"--cert-dir: refusing {args.cert_dir!r} for private keys: {unsafe}; "
+                "give a directory of your own that only you can write to"
+            )
     if args.verbose:
         _log_requests()
     out = sys.stdout

@@ -9,7 +9,8 @@ topic per module, each importing at run time only those above it:
 - :mod:`.conditions`: Mongo-like conditions compiled to row predicates;
 - :mod:`.generation`: seeded faker rows;
 - :mod:`.tables`: typed tables and their columns;
-- :mod:`.loading`: CSV options and parsing, type inference, reading a load's source;
+- :mod:`.loading`: CSV options and parsing, type inference;
+- :mod:`.sources`: reading a load's source (a cloud object, or a file under the roots);
 - :mod:`.cubes`: cubes and the ``cube/discovery`` answer.
 """
 
@@ -18,8 +19,9 @@ from __future__ import annotations
 from .conditions import Predicate, compile_condition
 from .cubes import CATALOG_NAME, COUNT_MEASURE, Cube, cube_discovery
 from .generation import generate_rows
-from .loading import CsvOptions, csv_rows, infer_types, parse_csv, read_source
+from .loading import CsvOptions, csv_rows, infer_types, parse_csv
 from .names import NameKind, check_name
+from .sources import read_source
 from .tables import Column, Table, TableDefinition
 from .values import (
     ATOTI_TYPES,

@@ -1,6 +1,7 @@
-"""CSV loading: options, parsing, rows for a table, inferred column types, and sources.
+"""CSV loading: options, parsing, rows for a table, and inferred column types.
 
-A source is a cloud object of the in-memory store, or a file under the server's roots.
+Where the text comes from (a cloud object, or a file under the server's roots) is
+:mod:`.sources`.
 """
 
 from __future__ import annotations
@@ -8,22 +9,16 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import os
-import re
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from ..protocol import CLOUD_SCHEMES
 from .values import DataError, Mismatch, parse_text
 
 if TYPE_CHECKING:
     from .tables import Table
 
-__all__ = ["CsvOptions", "Records", "csv_rows", "infer_types", "parse_csv", "read_source"]
+__all__ = ["CsvOptions", "Records", "csv_rows", "infer_types", "parse_csv"]
 
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _CSV_OPTIONS = {"separator": str, "header": bool, "arraySeparator": str, "encoding": str}
 
 
@@ -55,11 +50,11 @@ class CsvOptions:
         )
         try:
             codec = codecs.lookup(made.encoding)
-        except LookupError:
+        except (LookupError, ValueError):  # ValueError: a NUL in the name
             codec = None
         # bytes.decode refuses codecs such as rot13 or hex the same way: not text encodings.
         if codec is None or not getattr(codec, "_is_text_encoding", True):
-            raise DataError(f"options.encoding: unknown encoding {made.encoding!r}")
+            raise DataError(f"options.encoding: unknown encoding {made.encoding[:40]!r}")
         separators = (("separator", made.separator), ("arraySeparator", made.array_separator))
         for name, value in separators:
             if len(value) != 1 or value in '\r\n"':
@@ -150,59 +145,3 @@ def _all_parse(type_name: str, cells: list[str]) -> bool:
     except Mismatch:
         return False
     return True
-
-
-def read_source(
-    source: object,
-    *,
-    local_host: bool,
-    file_roots: Sequence[str],
-    cloud_files: Mapping[str, str],
-    encoding: str = "utf-8",
-) -> str:
-    """The text behind a load's ``source``: a cloud object, or a file under the roots.
-
-    A target on another host cannot see the client's disk: it answers exactly as it
-    does for a file that does not exist. Paths are refused when they use ``..`` or when
-    they resolve (symlinks included) outside every configured root.
-    """
-    if not isinstance(source, str) or not source:
-        raise DataError("source must be a local path or an s3://, gs:// or az:// URL")
-    scheme = _SCHEME.match(source)
-    if scheme is not None:
-        if scheme.group(1).lower() not in CLOUD_SCHEMES:
-            raise DataError(
-                f"unsupported source scheme {scheme.group(1)}://: give a local path or an "
-                "s3://, gs:// or az:// URL"
-            )
-        if source not in cloud_files:
-            raise DataError(f"no such cloud object: {source}", 404)
-        return cloud_files[source]
-    not_found = DataError(f"cannot load {source!r}: no such file on the server", 404)
-    if not local_host:
-        raise not_found
-    if not source.isprintable() or not os.path.isabs(source):
-        raise DataError(f"{source!r} is not an absolute path")
-    if ".." in PurePath(source).parts:
-        raise DataError(f"{source!r} uses '..': refused", 403)
-    real = os.path.realpath(source)
-    roots = [os.path.realpath(r) for r in file_roots]
-    if not any(os.path.commonpath([real, root]) == root for root in roots):
-        raise DataError(f"{source!r} is outside the server's file roots", 403)
-    try:
-        with open(real, "rb") as file:
-            data = file.read()
-    except (FileNotFoundError, NotADirectoryError):
-        raise not_found from None
-    except IsADirectoryError:
-        raise DataError(f"cannot load {source!r}: it is a directory") from None
-    except PermissionError:
-        raise DataError(f"cannot load {source!r}: permission denied", 403) from None
-    except OSError as error:
-        raise DataError(f"cannot load {source!r}: {error.strerror}") from None
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as error:
-        raise DataError(f"{source!r} is not {encoding} text (byte {error.start})") from None
-    except (UnicodeError, ValueError, LookupError):
-        raise DataError(f"{source!r} is not {encoding} text") from None

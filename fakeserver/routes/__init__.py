@@ -3,7 +3,8 @@
 A route exists because it is listed in :data:`ROUTE_TABLE`, never because some module was
 imported: its full path, its methods, the :class:`~fakeserver.security.Access` it needs and
 its view. The views live by area — :mod:`.connect`, :mod:`.data`, :mod:`.security`,
-:mod:`.mdx`, :mod:`.oidc`, :mod:`.database`, :mod:`.graphql` — and share :mod:`.base`.
+:mod:`.mdx`, :mod:`.oidc`, :mod:`.database`, :mod:`.graphql`, and :mod:`.status` for the
+fake's own status page — and share :mod:`.base`.
 """
 
 from __future__ import annotations
@@ -11,9 +12,16 @@ from __future__ import annotations
 from werkzeug.routing import Map, Rule
 
 from ..oidc import DISCOVERY_PATH, JWKS_PATH, TOKEN_PATH
-from ..protocol import ATOTI_PATH, DATABASE_PATH, GRAPHQL_PATH, PIVOT_PATH, VERSIONS_PATH
+from ..protocol import (
+    ATOTI_PATH,
+    DATABASE_PATH,
+    GRAPHQL_PATH,
+    PIVOT_PATH,
+    STATUS_PREFIX,
+    VERSIONS_PATH,
+)
 from ..security import Access
-from . import connect, data, database, graphql, mdx, oidc, security
+from . import connect, data, database, graphql, mdx, oidc, security, status
 from .base import Context, Route, json_body, json_object, json_response
 
 __all__ = [
@@ -72,6 +80,16 @@ ROUTE_TABLE: tuple[Route, ...] = (
     Route(f"/<path:prefix>{JWKS_PATH}", ("GET",), Access.PUBLIC, oidc.jwks),
     # the data-model API over GraphQL (SPEC §4.6); writes check the live-extension rule
     Route(GRAPHQL_PATH, ("POST",), Access.READ, graphql.graphql),
+    # the fake's own status page, when the config turns it on (not Atoti's)
+    Route(f"{STATUS_PREFIX}/", ("GET",), Access.OPERATOR, status.status_page),
+    Route(f"{STATUS_PREFIX}/assets/<name>", ("GET",), Access.OPERATOR, status.status_asset),
+    Route(f"{STATUS_PREFIX}/api/status", ("GET",), Access.OPERATOR, status.status_summary),
+    Route(f"{STATUS_PREFIX}/api/requests", ("GET",), Access.OPERATOR, status.status_requests),
+    Route(f"{STATUS_PREFIX}/api/reset", ("POST",), Access.OPERATOR, status.status_reset),
+    Route(f"{STATUS_PREFIX}/api/restart", ("POST",), Access.OPERATOR, status.status_restart),
+    Route(
+        f"{STATUS_PREFIX}/api/faults/<int:index>", ("POST",), Access.OPERATOR, status.status_fault
+    ),
 )
 
 

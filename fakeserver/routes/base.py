@@ -20,9 +20,10 @@ from ..config import ServerConfig
 from ..errors import FakeHTTPError
 from ..host import HostIdentity
 from ..limits import Limits
-from ..protocol import ATOTI_PATH, JSON_CONTENT_TYPE
+from ..protocol import ATOTI_PATH, JSON_CONTENT_TYPE, STATUS_PREFIX
 from ..security import Access, Identity
 from ..state import ServerState
+from ..status import Console
 
 __all__ = ["Context", "Route", "View", "json_body", "json_object", "json_response"]
 
@@ -33,6 +34,7 @@ class Context:
     identity: Identity
     state: ServerState
     host: HostIdentity
+    console: Console | None = None  # the running server, for the status page
 
     @property
     def config(self) -> ServerConfig:
@@ -68,11 +70,17 @@ class Route:
     view: View
     endpoint: str = field(init=False)
     atoti: bool = field(init=False)  # only exists when the target is exposed to the Python API
+    status: bool = field(init=False)  # only exists when the config turns the status page on
 
     def __post_init__(self) -> None:
-        # Computed once here: the application reads both on every request.
+        # Computed once here: the application reads them on every request.
         object.__setattr__(self, "endpoint", self.view.__name__)
         object.__setattr__(self, "atoti", self.path.startswith(ATOTI_PATH + "/"))
+        object.__setattr__(self, "status", self.path.startswith(STATUS_PREFIX + "/"))
+
+    def exists(self, config: ServerConfig) -> bool:
+        """Whether this target has the route at all: if not, its path is unknown (404)."""
+        return (config.exposed or not self.atoti) and (config.status_page or not self.status)
 
 
 def json_response(data: Any, status: int = 200, media_type: str = JSON_CONTENT_TYPE) -> Response:

@@ -176,6 +176,7 @@ def load_table(ctx: Context, name: str) -> Response:
         file_roots=ctx.config.file_roots,
         cloud_files=ctx.state.cloud_files,
         encoding=options.encoding,
+        max_bytes=ctx.config.limits.max_load_bytes,
     )
     # Parsing and converting happen outside the lock (see _write_rows).
     if create is None:

@@ -39,6 +39,7 @@ from ..config import (
     TlsConfig,
     User,
 )
+from ..keyfiles import write_file
 from ..server import FakeServer
 from ..tls import issue_client_files
 from .rules import (
@@ -146,7 +147,7 @@ class _ForeignCA:
         self.ca = trustme.CA(organization_name="not-the-server")
         self.directory = Path(tempfile.mkdtemp(prefix="fakeserver-foreign-"))
         self.ca_path = str(self.directory / "foreign-ca.pem")
-        self.ca.cert_pem.write_to_path(self.ca_path)
+        write_file(self.ca_path, self.ca.cert_pem.bytes(), private=False)
         self._certificates: dict[str, tuple[str, str]] = {}
         self._lock = threading.Lock()
         atexit.register(shutil.rmtree, self.directory, True)

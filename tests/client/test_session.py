@@ -73,19 +73,6 @@ def test_session_cannot_be_built_directly() -> None:
         client.Session()
 
 
-def test_the_readme_example_of_the_tiers_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    import re
-    from pathlib import Path
-
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## The six conditions and the five tiers", 1)[1].split("\n## ", 1)[0]
-    (block,) = re.findall(r"```python\n(.*?)```", section, re.S)
-    exec(compile(block, "README.md", "exec"), {})
-    out = capsys.readouterr().out
-    assert "same_host=False" in out
-    assert "load.file is not available: this session is REMOTE because same_host (d)" in out
-
-
 def test_a_session_that_failed_to_connect_still_has_a_repr(open_server: FakeServer) -> None:
     # Every failed connect's traceback shows the half-built session: its repr must not raise.
     open_server.expect_request("/versions/rest").respond_with_data("not json")

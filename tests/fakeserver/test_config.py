@@ -37,6 +37,7 @@ def test_defaults_match_the_spec() -> None:
     assert config.security is None and config.tls is None
     assert config.tables == () and config.cubes == ()
     assert config.seed == 0
+    assert config.status_page is False, "the page is the command's, not the fixtures'"
 
 
 @pytest.mark.parametrize(
@@ -48,6 +49,7 @@ def test_defaults_match_the_spec() -> None:
         (lambda: ServerConfig(host="elsewhere"), "host"),  # type: ignore[arg-type]
         (lambda: ServerConfig(exposed="yes"), "exposed"),  # type: ignore[arg-type]
         (lambda: ServerConfig(seed="0"), "seed"),  # type: ignore[arg-type]
+        (lambda: ServerConfig(status_page="on"), "status_page"),  # type: ignore[arg-type]
         (lambda: User("admin", "pw", roles=frozenset({"admin"})), "roles"),
         (lambda: User("admin", "pw", roles="ROLE_ADMIN"), "roles"),  # type: ignore[arg-type]
         (lambda: User("", "pw"), "user.name"),
@@ -228,6 +230,7 @@ def test_oidc_defaults() -> None:
         ({"path": "/atoti"}, "would hide"),
         ({"path": "/activeviam/pivot/rest/v9"}, "would hide"),
         ({"path": "/versions/rest"}, "would hide"),
+        ({"path": "/_fakeserver"}, "would hide"),  # the status page's prefix
         ({"audience": " "}, "oidc.audience"),
         ({"roles_claim": ""}, "oidc.roles_claim"),
         ({"roles_claim": "a..b"}, "oidc.roles_claim"),

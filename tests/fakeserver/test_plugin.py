@@ -1,7 +1,7 @@
 """The pytest plugin, through real downstream test files run by ``pytester``.
 
-The README examples are not copied here: they are read from the "Use it in your project"
-section of README.md and run as written.
+The documentation's examples (tutorial, how-to guides) run in ``tests/docs``, alone and
+all together under pytest-xdist.
 """
 
 from __future__ import annotations
@@ -9,8 +9,6 @@ from __future__ import annotations
 import importlib
 import re
 import textwrap
-from collections import Counter
-from pathlib import Path
 
 import httpcore  # noqa: F401 - see below
 import pytest
@@ -25,8 +23,6 @@ from fakeserver import scenarios
 for _module in ("fakeserver.plugin_support", "fakeserver.pool", "fakeserver.scenarios.live"):
     importlib.import_module(_module)
 
-ROOT = Path(__file__).resolve().parents[2]
-SECTION = "## Use it in your project"
 # hypothesis' plugin imports hypothesis (~1 s) in every in-process run: not what is tested.
 QUIET = ("-p", "no:hypothesispytest")
 STRICT = (*QUIET, "--strict-markers", "-W", "error")
@@ -40,113 +36,8 @@ def _no_version_from_outside(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-# -- the README section ----------------------------------------------------------------------
-
-
-def readme_section() -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert SECTION in text, f"no {SECTION!r} section in README.md"
-    section = text.split(SECTION, 1)[1]
-    return re.split(r"\n## ", section, maxsplit=1)[0]
-
-
-def readme_blocks() -> tuple[dict[str, str], dict[str, list[str]]]:
-    """Files (``# name`` first line) and console runs (``$ pytest file``: output lines)."""
-    files: dict[str, str] = {}
-    runs: dict[str, list[str]] = {}
-    for language, body in re.findall(r"```(\w+)\n(.*?)```", readme_section(), re.DOTALL):
-        first, _, rest = body.partition("\n")
-        if language in ("python", "toml") and first.startswith("# "):
-            files[first[2:].strip()] = body
-        elif language == "console" and first.startswith("$ pytest "):
-            runs[first.split()[-1]] = [line for line in rest.splitlines() if line != "..."]
-    return files, runs
-
-
-FILES, RUNS = readme_blocks()
-
-
-def as_patterns(lines: list[str]) -> list[str]:
-    """Expected output lines as fnmatch patterns: any port, any separator width."""
-    patterns = []
-    for line in lines:
-        line = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:*", line.strip(" =_"))
-        patterns.append(f"*{line}*")
-    return patterns
-
-
 def matrix_runs(**selection: list[str]) -> list[scenarios.Scenario]:
     return scenarios.select(scenarios.matrix(), **selection)
-
-
-MATRIX_EXAMPLE = matrix_runs(
-    tiers=["LOCAL", "REMOTE", "NO_SECURITY_MANAGEMENT", "FAILURE"], auth=["basic", "certificate"]
-)
-
-EXAMPLES = {
-    "test_connect.py": {"passed": 3},
-    "test_tls.py": {"passed": 1},
-    "test_matrix.py": {"passed": len(MATRIX_EXAMPLE)},
-    "test_faults.py": {"passed": 2},
-    "test_forgotten.py": {"passed": 1, "errors": 1},
-    "test_versions.py": {"passed": 1},
-}
-CONFIG_OF = {"test_versions.py": "pyproject.toml"}
-
-
-def test_the_readme_section_has_every_example() -> None:
-    assert set(EXAMPLES) | set(CONFIG_OF.values()) == set(FILES)
-    assert set(RUNS) <= set(EXAMPLES)
-
-
-@pytest.mark.parametrize("name", sorted(EXAMPLES))
-def test_readme_example(pytester: pytest.Pytester, name: str) -> None:
-    pytester.makepyfile(**{name[:-3]: FILES[name]})
-    if name in CONFIG_OF:
-        pytester.makefile(".toml", pyproject=FILES[CONFIG_OF[name]])
-    result = pytester.runpytest(*STRICT, name)
-    result.assert_outcomes(**EXAMPLES[name])
-    if name in RUNS:
-        result.stdout.fnmatch_lines(as_patterns(RUNS[name]))
-
-
-def test_readme_header_names_where_the_version_came_from(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_versions=FILES["test_versions.py"])
-    pytester.makefile(".toml", pyproject=FILES["pyproject.toml"])
-    result = pytester.runpytest(*STRICT)
-    result.stdout.fnmatch_lines(
-        [
-            "fakeserver: server version 6.0.9 (ini fake_server_version), "
-            "python API version 0.9.2 (default)"
-        ]
-    )
-
-
-WORKER_FILES = """
-import os
-
-
-def test_each_worker_has_its_own_files(fake_certificate_authority, fake_client_certificate):
-    worker = os.environ["PYTEST_XDIST_WORKER"]
-    cert, key = fake_client_certificate("admin")
-    for path in (fake_certificate_authority.path, cert, key):
-        assert worker in path and os.path.exists(path)
-"""
-
-
-def test_readme_examples_under_xdist(pytester: pytest.Pytester) -> None:
-    names = [n for n in EXAMPLES if n not in CONFIG_OF]
-    pytester.makepyfile(**{n[:-3]: FILES[n] for n in names}, test_workers=WORKER_FILES)
-    result = pytester.runpytest_subprocess(
-        *STRICT, "-p", "xdist", "-n", "2", *names, "test_workers.py"
-    )
-    expected = Counter[str]()
-    for name in names:
-        expected.update(EXAMPLES[name])
-    expected["passed"] += 1
-    result.assert_outcomes(**expected)
-    result.stdout.fnmatch_lines(as_patterns(RUNS["test_matrix.py"]))
-    result.stdout.fnmatch_lines(as_patterns(RUNS["test_forgotten.py"]))
 
 
 # -- names, markers, options -----------------------------------------------------------------

@@ -6,7 +6,9 @@ signs every pooled server and client certificate, so one file is trusted once.
 
 from __future__ import annotations
 
+import os
 import ssl
+import stat
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -118,3 +120,10 @@ def test_pool_close_stops_everything(pool: ServerPool) -> None:
     pool.release(idle)
     pool.close()
     assert not lent.is_running() and not idle.is_running()
+
+
+def test_the_session_authority_writes_keys_private(tmp_path: Path) -> None:
+    authority = CertificateAuthority(tmp_path / "ca")
+    cert, key = authority.client_certificate("admin")
+    modes = [stat.S_IMODE(os.stat(path).st_mode) for path in (key, cert, authority.path)]
+    assert modes == [0o600, 0o644, 0o644]

@@ -232,18 +232,25 @@ def test_authorize_reads_and_public_routes_for_anyone(
             authorize(Access.READ, identity, state)
 
 
-def test_authorize_admin_routes(secured: ServerState, unsecured: ServerState) -> None:
+@pytest.mark.parametrize("access", [Access.ADMIN, Access.OPERATOR])
+def test_authorize_admin_and_status_routes(
+    secured: ServerState, unsecured: ServerState, access: Access
+) -> None:
     admin = Identity("admin", frozenset({"ROLE_USER", "ROLE_ADMIN"}))
-    authorize(Access.ADMIN, admin, secured)
+    authorize(access, admin, secured)
     with pytest.raises(FakeHTTPError) as refused:
-        authorize(Access.ADMIN, Identity("user", frozenset({"ROLE_USER"})), secured)
+        authorize(access, Identity("user", frozenset({"ROLE_USER"})), secured)
     assert (refused.value.status, refused.value.message) == (
         403,
         "access denied: ROLE_ADMIN is required",
     )
+    if access is Access.OPERATOR:
+        # Unsecured, the status page is everyone's: there is nobody to tell apart.
+        authorize(access, ANONYMOUS, unsecured)
+        return
     # Unsecured, nobody is an admin of the live extension: not even a caller claiming it.
     with pytest.raises(FakeHTTPError) as unsecured_refusal:
-        authorize(Access.ADMIN, admin, unsecured)
+        authorize(access, admin, unsecured)
     assert (unsecured_refusal.value.status, unsecured_refusal.value.message) == (
         403,
         "live extension requires a secured target",

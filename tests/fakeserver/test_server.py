@@ -6,7 +6,9 @@ they override, in which order, and how every problem is reported at the end of a
 
 from __future__ import annotations
 
+import logging
 import re
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -211,3 +213,62 @@ def test_wait_still_works(server: FakeServer, http: httpx.Client) -> None:
     with server.wait(timeout=30) as waiting:
         http.get(server.url + PING)
     assert waiting.result
+
+
+# -- the request log -------------------------------------------------------------------------
+
+#: A request target that tries to end its log line and forge another, then repaint a
+#: terminal; sent raw, since an HTTP client would refuse to send some of it.
+FORGING = b"/a%0A12:00:00%20GET%20/forged%20user=admin%20status=200%0D%1B[2J%C2%85\\x"
+
+
+def test_the_request_log_escapes_what_clients_send(
+    server: FakeServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="fakeserver.requests"):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+            sock.sendall(b"GET " + FORGING + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            while sock.recv(65536):
+                pass
+    [record] = [r for r in caplog.records if r.name == "fakeserver.requests"]
+    line = record.getMessage()
+    assert line.startswith(
+        "GET /a\\n12:00:00 GET /forged user=admin status=200\\r\\x1b[2J\\x85\\\\x user=- "
+        "status=404 "
+    )
+    assert line.isprintable()
+
+
+def test_the_teardown_report_escapes_request_paths(server: FakeServer) -> None:
+    server.expect_ordered_request("/never").respond_with_data("")
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(b"GET " + FORGING + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        while sock.recv(65536):
+            pass
+    report = problems(server)
+    assert "GET /a\\n12:00:00 GET /forged" in report
+    assert not any(line.startswith("12:00:00") for line in report.splitlines())
+
+
+def test_log_entries_are_numbered_in_log_order_by_every_thread(server: FakeServer) -> None:
+    """The status page pages the log on these ids: they must rise along the log."""
+    console = server.emulation.console
+    assert console is not None
+    with httpx.Client(base_url=server.url) as http, ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: http.get(PING), range(40)))
+        http.get("/missing", headers={"Authorization": "Basic bm9ib2R5Og=="})
+    entries = console.requests()
+    assert [e.id for e in entries] == list(range(1, 42))
+    assert [(e.method, e.path, e.status) for e in entries[-1:]] == [("GET", "/missing", 404)]
+    assert all(e.ms is not None and e.ms >= 0 and e.time > 0 for e in entries)
+    server.clear()
+    http_again = httpx.get(server.url + PING)
+    assert http_again.status_code == 200
+    assert [e.id for e in console.requests()] == [42], "ids go on after a clear"
+
+
+def test_the_log_limit_keeps_the_newest_entries() -> None:
+    with FakeServer(log_limit=3) as server, httpx.Client(base_url=server.url) as http:
+        for index in range(5):
+            http.get(f"/n{index}")
+        assert [rq.path for rq, _ in server.log] == ["/n2", "/n3", "/n4"]

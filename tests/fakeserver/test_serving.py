@@ -12,7 +12,7 @@ from typing import BinaryIO
 import httpx
 import pytest
 
-from fakeserver import FakeServer, ServerConfig, TlsConfig
+from fakeserver import FakeServer, Limits, ServerConfig, TlsConfig
 from fakeserver.protocol import PIVOT_PATH
 from fakeserver.serving import KeepAliveServer
 
@@ -428,3 +428,13 @@ def test_request_targets_and_hosts(
     assert answer == status
     if expected is not None:
         assert open_server.log[-1][0].path == expected
+
+
+def test_the_engine_takes_its_limits_from_the_config() -> None:
+    head = b"GET /versions/rest HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 2000 + b"\r\n\r\n"
+    for limits, status in ((Limits(max_header_bytes=1024), 431), (Limits(), 200)):
+        with FakeServer(ServerConfig(limits=limits)) as server:
+            assert engine(server).limits is server.config.limits
+            with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+                sock.sendall(head)
+                assert read_response(sock.makefile("rb"))[0] == status

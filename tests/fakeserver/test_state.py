@@ -163,3 +163,11 @@ def test_accounts_and_data_have_locks_of_their_own(state: ServerState) -> None:
         assert done.wait(30), "security management waited on the data lock"
     worker.join()
     assert state.lock is not state.security_lock
+
+
+def test_reprs_of_accounts_never_show_passwords(state: ServerState) -> None:
+    state.update_credentials({"eve": "eve-secret"})
+    shown = repr(state.accounts) + str(list(state.accounts.values()))
+    for password in ("admin-pass", "user-pass", "eve-secret"):
+        assert password not in shown
+    assert "roles=frozenset({'ROLE_USER'})" in repr(state.accounts["eve"])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import ssl
+import stat
 from pathlib import Path
 
 import httpx
@@ -220,6 +222,16 @@ def test_client_certificates_are_issued_once_per_user(mtls_server: FakeServer) -
     assert len({*first, *other}) == 4, "distinct files per user"
     same_name = mtls_server.client_certificate("user_1"), mtls_server.client_certificate("user 1")
     assert same_name[0] != same_name[1], "users whose names sanitise alike never share files"
+
+
+def test_keys_are_private_and_certificates_public(mtls_server: FakeServer) -> None:
+    # Before: the key was written 0644 by trustme and the certificate 0600 by mkstemp.
+    cert, key = mtls_server.client_certificate("admin")
+    assert mtls_server.ca_path is not None
+    modes = [stat.S_IMODE(os.stat(path).st_mode) for path in (key, cert, mtls_server.ca_path)]
+    assert modes == [0o600, 0o644, 0o644]
+    directory = stat.S_IMODE(os.stat(Path(key).parent).st_mode)
+    assert directory == 0o700, "and only their owner may reach them"
 
 
 # -- servers given one CA share what it issued -----------------------------------------------

@@ -565,26 +565,6 @@ def test_concurrent_writers_lose_no_rows() -> None:
         assert sorted(v for (v,) in scratch[2:]) == sorted(list(range(threads)) * (per_thread // 4))
 
 
-# -- the README tour --------------------------------------------------------------------------
-
-
-def test_the_readme_tour_runs() -> None:
-    tour = Path(__file__).resolve().parents[2] / "README.md"
-    section = tour.read_text(encoding="utf-8").split("## Capabilities per tier", 1)[1]
-    section = section.split("\n## ", 1)[0]
-    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
-    assert len(blocks) >= 3
-    namespace: dict[str, Any] = {}
-    try:
-        for block in blocks:
-            exec(compile(block, str(tour), "exec"), namespace)
-    finally:
-        server = namespace.get("server")
-        if isinstance(server, FakeServer) and server.is_running():
-            server.stop()
-    assert not namespace["server"].is_running()  # the tour cleans up after itself
-
-
 def test_setups_cover_every_tier() -> None:
     assert {s.tier for s in SETUPS.values()} == {t.value for t in client.Tier}
     assert ServerConfig().security is None  # the unsecured setups rely on this default

@@ -18,7 +18,8 @@ from ..conftest import SECURITY
 
 
 def concrete(path: str) -> str:
-    """A request path for a rule: every <variable> becomes a plausible name."""
+    """A request path for a rule: every <variable> becomes a plausible name or number."""
+    path = re.sub(r"<int:[^>]+>", "0", path)
     return re.sub(r"<(?:[^:>]+:)?[^>]+>", "trades", path)
 
 
@@ -53,7 +54,8 @@ BAD_IDENTITIES: dict[str, bytes | None] = {
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[FakeServer]:
-    with FakeServer(ServerConfig(security=SECURITY)) as running:
+    # The status page on: its routes exist, and must refuse like every other.
+    with FakeServer(ServerConfig(security=SECURITY, status_page=True)) as running:
         yield running
 
 
@@ -95,12 +97,15 @@ def test_bad_identities_get_401(
 
 
 ADMIN_CASES = [(r, m) for r, m in CASES if r.access is Access.ADMIN]
+OPERATOR_CASES = [(r, m) for r, m in CASES if r.access is Access.OPERATOR]
 
 
 @pytest.mark.parametrize(
-    ("route", "method"), ADMIN_CASES, ids=[f"{m}-{r.endpoint}" for r, m in ADMIN_CASES]
+    ("route", "method"),
+    ADMIN_CASES + OPERATOR_CASES,
+    ids=[f"{m}-{r.endpoint}" for r, m in ADMIN_CASES + OPERATOR_CASES],
 )
-def test_plain_users_get_403_on_live_extension_routes(
+def test_plain_users_get_403_on_live_extension_and_status_routes(
     server: FakeServer, route: Route, method: str
 ) -> None:
     path = concrete(route.path)
@@ -135,12 +140,23 @@ READ_CASES = {
     ("database_api_discovery", "GET"),
     ("graphql", "POST"),
 }
+#: The status page (issue 16): ROLE_ADMIN when secured.
+STATUS_CASES = {
+    ("status_page", "GET"),
+    ("status_asset", "GET"),
+    ("status_summary", "GET"),
+    ("status_requests", "GET"),
+    ("status_reset", "POST"),
+    ("status_restart", "POST"),
+    ("status_fault", "POST"),
+}
 
 
-def test_the_sweep_covers_the_live_extension() -> None:
+def test_the_sweep_covers_the_live_extension_and_the_status_page() -> None:
     assert {(r.endpoint, m) for r, m in ADMIN_CASES} == LIVE_EXTENSION_CASES
+    assert {(r.endpoint, m) for r, m in OPERATOR_CASES} == STATUS_CASES
     assert {(r.endpoint, m) for r, m in CASES if r.access is Access.READ} == READ_CASES
-    assert len(CASES) == len(LIVE_EXTENSION_CASES) + len(READ_CASES) == 20
+    assert len(CASES) == len(LIVE_EXTENSION_CASES) + len(READ_CASES) + len(STATUS_CASES) == 27
 
 
 #: Public: the versions listing, and the OAuth 2 issuer, which authenticates its clients

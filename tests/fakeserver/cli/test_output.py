@@ -1,4 +1,5 @@
-"""How the commands print (``fakeserver.cli.output``): tables, marks, plurals, progress."""
+"""How the commands print (``fakeserver.cli.output``): tables, marks, plurals, progress,
+colour and the terminal's width."""
 
 from __future__ import annotations
 
@@ -7,7 +8,15 @@ import sys
 
 import pytest
 
-from fakeserver.cli.output import Progress, Table, marks, plural
+from fakeserver.cli.output import (
+    Progress,
+    Table,
+    colour_enabled,
+    marks,
+    paint,
+    plural,
+    terminal_width,
+)
 
 
 def test_plural() -> None:
@@ -66,3 +75,82 @@ def test_progress_is_drawn_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -
     shown.show(1, "basic-admin")
     shown.clear()
     assert terminal.getvalue() == "\r\x1b[K[1/3] basic-admin\r\x1b[K"
+
+
+def test_a_table_fits_its_width_by_wrapping_the_named_columns() -> None:
+    out = io.StringIO()
+    columns = [("scenario", 60), ("tier", 9), ("ok", 2)]
+    table = Table("table", columns, out, width=40, wrap=("scenario",))
+    table.header()
+    table.row(["certificate-unsecured-anonymous-other_api-remote_host", "READ_ONLY", "✓"])
+    table.row(["short", "LOCAL", "✓"])
+    lines = out.getvalue().splitlines()
+    assert max(map(len, lines)) <= 40
+    assert lines == [
+        "scenario                   tier       ok",
+        "certificate-unsecured-     READ_ONLY  ✓",
+        "anonymous-other_api-",
+        "remote_host",
+        "short                      LOCAL      ✓",
+    ]
+
+
+def test_a_table_without_a_width_keeps_one_line_per_row() -> None:
+    long = "certificate-unsecured-anonymous-other_api-remote_host-other_server-not_exposed"
+    lines = printed("table", [("scenario", len(long)), ("tier", 4)], [[long, "LOCAL"]])
+    assert lines[1] == f"{long}  LOCAL"
+
+
+def test_a_last_column_of_free_text_wraps_at_spaces() -> None:
+    out = io.StringIO()
+    table = Table("table", [("name", 6), ("notes", 0)], out, width=30, wrap=("notes",))
+    table.row(["abc", "a client certificate from a CA the target does not trust"])
+    assert out.getvalue().splitlines() == [
+        "abc     a client certificate",
+        "        from a CA the target",
+        "        does not trust",
+    ]
+
+
+def test_markdown_never_wraps() -> None:
+    out = io.StringIO()
+    table = Table("markdown", [("name", 4), ("notes", 0)], out, width=10, wrap=("notes",))
+    table.row(["x", "a long note that would wrap"])
+    assert out.getvalue() == "| x | a long note that would wrap |\n"
+
+
+@pytest.mark.parametrize(
+    ("environment", "terminal", "expected"),
+    [
+        ({}, True, True),
+        ({}, False, False),
+        ({"NO_COLOR": "1"}, True, False),
+        ({"NO_COLOR": ""}, True, True),  # empty: not set, says no-color.org
+        ({"FORCE_COLOR": "1"}, False, True),
+        ({"FORCE_COLOR": "0"}, False, False),
+        ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False, False),
+        ({"TERM": "dumb"}, True, False),
+        ({"TERM": "dumb", "FORCE_COLOR": "yes"}, False, True),
+    ],
+)
+def test_colour_follows_the_terminal_and_the_environment(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], terminal: bool, expected: bool
+) -> None:
+    for name in ("NO_COLOR", "FORCE_COLOR", "TERM"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    stream = _Terminal() if terminal else io.StringIO()
+    assert colour_enabled(stream) is expected
+
+
+def test_paint() -> None:
+    assert paint("L", "green", True) == "\x1b[32mL\x1b[0m"
+    assert paint("L", "green", False) == "L"
+    assert paint("L", None, True) == "L"
+
+
+def test_terminal_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "97")
+    assert terminal_width(_Terminal()) == 97
+    assert terminal_width(io.StringIO()) is None, "a pipe or a file: no width, even then"

@@ -7,15 +7,12 @@ keep a broken build from hanging the run: nothing here asserts on durations.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import ssl
-import subprocess
-import sys
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+import stat
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,66 +23,7 @@ import fakeserver_client as client
 from fakeserver import cli
 from fakeserver.cli import serve as serve_module
 
-from .command import ENV, TIMEOUT, assert_one_line_error, fakeserver, in_process
-
-
-@dataclass
-class Served:
-    process: subprocess.Popen[str]
-    ready: dict[str, Any]
-    ready_file: Path
-    stdout_path: Path
-    stderr_path: Path
-
-    @property
-    def url(self) -> str:
-        return str(self.ready["url"])
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        self.process.send_signal(sig)
-        return self.process.wait(timeout=TIMEOUT)
-
-    @property
-    def stdout(self) -> str:
-        return self.stdout_path.read_text(encoding="utf-8")
-
-    @property
-    def stderr(self) -> str:
-        return self.stderr_path.read_text(encoding="utf-8")
-
-
-@contextmanager
-def serve(tmp_path: Path, *args: str) -> Iterator[Served]:
-    """``fakeserver serve --port 0 --ready-file ...``, up once the ready file appears."""
-    ready_file = tmp_path / "ready.json"
-    out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
-    command = [sys.executable, "-m", "fakeserver", "serve", "--port", "0"]
-    command += ["--ready-file", str(ready_file), *args]
-    # Files, not pipes: a chatty -v server can never block on a full pipe.
-    with out.open("w") as stdout, err.open("w") as stderr:
-        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=ENV, text=True)
-    try:
-        ready = _wait_ready(process, ready_file, err)
-        yield Served(process, ready, ready_file, out, err)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=TIMEOUT)
-
-
-def _wait_ready(process: subprocess.Popen[str], ready_file: Path, err: Path) -> dict[str, Any]:
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        try:
-            data: dict[str, Any] = json.loads(ready_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):  # not there yet, or a stale one not yet removed
-            pass
-        else:
-            return data
-        if process.poll() is not None:
-            pytest.fail(f"fakeserver serve exited {process.returncode}: {err.read_text()}")
-        time.sleep(0.01)
-    pytest.fail("fakeserver serve never wrote its ready file")
+from .command import TIMEOUT, assert_one_line_error, fakeserver, in_process, serve
 
 
 def test_serve_default_is_a_secured_demo_and_stops_on_sigterm(tmp_path: Path) -> None:
@@ -273,6 +211,59 @@ def test_tls_writes_ca_and_client_certificates_to_cert_dir(tmp_path: Path) -> No
     assert (cert_dir / "ca.pem").exists(), "a --cert-dir given by the user is kept"
 
 
+def test_cert_dir_replaces_planted_links_and_never_writes_through_them(tmp_path: Path) -> None:
+    cert_dir, victims = tmp_path / "certs", tmp_path / "victims"
+    cert_dir.mkdir(mode=0o700)
+    victims.mkdir()
+    for name in ("ca.pem", "admin.pem", "admin.key"):
+        (victims / name).write_text("precious\n")
+        os.symlink(victims / name, cert_dir / name)  # planted before the server starts
+    with serve(tmp_path, "--tls", "--cert-dir", str(cert_dir)) as served:
+        admin = served.ready["client_certificates"]["admin"]
+        assert served.stop() == 0
+    for name in ("ca.pem", "admin.pem", "admin.key"):
+        assert (victims / name).read_text() == "precious\n", f"{name}'s target was overwritten"
+        assert not (cert_dir / name).is_symlink()
+    assert "PRIVATE KEY" in Path(admin["key"]).read_text()
+    assert stat.S_IMODE((cert_dir / "admin.key").stat().st_mode) == 0o600
+    assert stat.S_IMODE((cert_dir / "admin.pem").stat().st_mode) == 0o644
+    assert stat.S_IMODE((cert_dir / "ca.pem").stat().st_mode) == 0o644
+    assert not [p for p in cert_dir.iterdir() if p.name.endswith(".tmp")]
+
+
+def _group_writable(tmp_path: Path) -> str:
+    directory = tmp_path / "shared"
+    directory.mkdir()
+    os.chmod(directory, 0o775)
+    return str(directory)
+
+
+def _not_mine(tmp_path: Path) -> str:
+    """A directory owned by another user: made so when root, else the file system's root."""
+    if os.geteuid() != 0:
+        return "/"
+    directory = tmp_path / "theirs"
+    directory.mkdir()
+    os.chown(directory, 65534, 65534)
+    return str(directory)
+
+
+@pytest.mark.parametrize(
+    ("make", "fragment"),
+    [
+        (_group_writable, "other users may write in it (mode 775) and it has no sticky bit"),
+        (_not_mine, "it belongs to another user"),
+    ],
+    ids=["group_writable", "not_mine"],
+)
+def test_cert_dir_refuses_directories_others_control(
+    tmp_path: Path, make: Callable[[Path], str], fragment: str
+) -> None:
+    # The real command: were it not refused, it would serve until the timeout, not hang.
+    result = fakeserver("serve", "--tls", "--port", "0", "--cert-dir", make(tmp_path))
+    assert_one_line_error(result, "--cert-dir: refusing", fragment)
+
+
 def test_config_file_with_flags_on_top(tmp_path: Path) -> None:
     config = tmp_path / "target.toml"
     config.write_text(
@@ -314,6 +305,21 @@ def test_verbose_logs_one_line_per_request(tmp_path: Path) -> None:
     assert "GET /activeviam/pivot/rest/v9/ping user=admin status=200" in log
     assert "GET /activeviam/pivot/rest/v9/ping user=- status=401" in log
     assert "passwd" not in log
+
+
+def test_verbose_log_lines_cannot_be_forged(tmp_path: Path) -> None:
+    # Sent raw: an encoded newline, carriage return and escape sequence in the path.
+    target = b"/x%0A00:00:00%20GET%20/forged%20user=admin%20status=200%0D%1B[2J"
+    with serve(tmp_path, "-v") as served:
+        port = int(served.url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+            sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            while sock.recv(65536):
+                pass
+        assert served.stop() == 0
+    [line] = [line for line in served.stderr.splitlines() if "/x" in line or "forged" in line]
+    assert "GET /x\\n00:00:00 GET /forged user=admin status=200\\r\\x1b[2J user=" in line
+    assert "\x1b" not in served.stderr
 
 
 def test_port_in_use_is_one_line() -> None:
@@ -393,6 +399,26 @@ def test_refusal_runs_in_the_real_command_before_any_bind() -> None:
         "serve", "--host", "0.0.0.0", "--port", "0", "--ready-file", "/no/such/dir/ready.json"
     )
     assert_one_line_error(result, "--host", "demo credentials", "--allow-demo-credentials")
+
+
+def test_serve_shows_the_status_page_unless_told_not_to(tmp_path: Path) -> None:
+    with serve(tmp_path) as served:
+        page = served.url + "/_fakeserver/"
+        assert httpx.get(page).status_code == 401, "secured: the page asks who you are"
+        assert httpx.get(page, auth=("user", "passwd")).status_code == 403
+        assert "fakeserver status" in httpx.get(page, auth=("admin", "passwd")).text
+        status = httpx.get(served.url + "/_fakeserver/api/status", auth=("admin", "passwd"))
+        assert {row["who"]: row["tier"] for row in status.json()["tiers"]} == {
+            "admin": "LOCAL",
+            "user": "READ_ONLY",
+            None: None,
+        }
+        assert served.stop() == 0
+    assert f"status    {page} (log in as a ROLE_ADMIN user)" in served.stdout
+    with serve(tmp_path, "--no-status-page", "--unsecured") as served:
+        assert httpx.get(served.url + "/_fakeserver/").status_code == 404
+        assert served.stop() == 0
+    assert "/_fakeserver/" not in served.stdout
 
 
 def test_serve_with_a_fault_answers_it(tmp_path: Path) -> None:

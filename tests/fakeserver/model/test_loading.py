@@ -1,16 +1,12 @@
-"""CSV loading: options, header mapping, errors naming row and line, type inference, sources."""
+"""CSV loading: options, header mapping, errors naming row and line, type inference."""
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fakeserver.model import CsvOptions, DataError, Table, csv_rows, infer_types, read_source
+from fakeserver.model import CsvOptions, DataError, Table, csv_rows, infer_types
 
 from .samples import table
 
@@ -77,78 +73,6 @@ def test_types_are_inferred_from_a_csv() -> None:
         infer_types(text, CsvOptions(header=False))
 
 
-# -- sources -------------------------------------------------------------------------------
-
-
-def source(path: str | Path, root: Path, *, local: bool = True) -> str:
-    return read_source(
-        str(path), local_host=local, file_roots=(str(root),), cloud_files={"s3://b/k.csv": "a\n1\n"}
-    )
-
-
-def test_sources_under_the_roots_are_read(tmp_path: Path) -> None:
-    (tmp_path / "ok.csv").write_text("a\n1\n")
-    assert source(tmp_path / "ok.csv", tmp_path) == "a\n1\n"
-    assert source("s3://b/k.csv", tmp_path, local=False) == "a\n1\n"
-
-
-@pytest.mark.parametrize(
-    ("make", "status", "message"),
-    [
-        (lambda p: str(p / "root" / ".." / "outside.csv"), 403, "uses '..'"),
-        (lambda p: str(p / "outside.csv"), 403, "outside the server's file roots"),
-        (lambda p: str(p / "root" / "link.csv"), 403, "outside the server's file roots"),
-        (lambda p: str(p / "root" / "missing.csv"), 404, "no such file on the server"),
-        (lambda p: str(p / "root"), 400, "it is a directory"),
-        (lambda p: "relative.csv", 400, "not an absolute path"),
-        (lambda p: str(p / "root" / "\ud800.csv"), 400, "not an absolute path"),
-        (lambda p: str(p / "root" / ("x" * 300)), 400, "File name too long"),
-        (lambda p: "s3://b/nope.csv", 404, "no such cloud object"),
-        (lambda p: "http://example/x.csv", 400, "unsupported source scheme http://"),
-        (lambda p: "", 400, "source must be"),
-    ],
-)
-def test_sources_that_escape_or_do_not_exist_are_refused(
-    tmp_path: Path, make: Any, status: int, message: str
-) -> None:
-    root = tmp_path / "root"
-    root.mkdir()
-    (tmp_path / "outside.csv").write_text("secret\n")
-    os.symlink(tmp_path / "outside.csv", root / "link.csv")
-    with pytest.raises(DataError, match=message) as caught:
-        source(make(tmp_path), root)
-    assert caught.value.status == status
-
-
-def test_a_remote_host_cannot_see_files_that_exist(tmp_path: Path) -> None:
-    (tmp_path / "ok.csv").write_text("a\n1\n")
-    with pytest.raises(DataError) as remote:
-        source(tmp_path / "ok.csv", tmp_path, local=False)
-    with pytest.raises(DataError) as missing:
-        source(tmp_path / "missing.csv", tmp_path)
-    # Word for word what a missing file gets: the fake does not reveal the file is there.
-    assert remote.value.status == missing.value.status == 404
-    assert remote.value.message.replace("ok.csv", "X") == missing.value.message.replace(
-        "missing.csv", "X"
-    )
-
-
-def test_symlinks_that_stay_inside_and_symlinked_roots_are_fine(tmp_path: Path) -> None:
-    real = tmp_path / "real"
-    real.mkdir()
-    (real / "data.csv").write_text("a\n1\n")
-    os.symlink(real / "data.csv", real / "alias.csv")
-    os.symlink(real, tmp_path / "rootlink")
-    assert source(real / "alias.csv", real) == "a\n1\n"
-    assert source(tmp_path / "rootlink" / "data.csv", tmp_path / "rootlink") == "a\n1\n"
-
-
-def test_undecodable_files_are_a_400(tmp_path: Path) -> None:
-    (tmp_path / "bin.csv").write_bytes(b"a\n\xff\n")
-    with pytest.raises(DataError, match="is not utf-8 text"):
-        source(tmp_path / "bin.csv", tmp_path)
-
-
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(alphabet=st.sampled_from('ab1,;"\n\r .-T:'), max_size=60))
 def test_any_csv_loads_or_is_a_data_error(text: str) -> None:
@@ -162,3 +86,11 @@ def test_any_csv_loads_or_is_a_data_error(text: str) -> None:
     # A lone "\r" ends a record too, as in the csv module.
     records = len(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     assert set(types) == {"a", "b"} and len(rows) <= records
+
+
+@pytest.mark.parametrize("name", ["utf-8\x00", "\x00", "latin-1\x00x", "x" * 100_000, "hex"])
+def test_a_nul_or_any_bad_codec_name_is_a_400_naming_the_option(name: str) -> None:
+    with pytest.raises(DataError, match=r"^options\.encoding: unknown encoding ") as caught:
+        CsvOptions.from_json({"encoding": name})
+    assert caught.value.status == 400
+    assert len(caught.value.message) < 100, "a long name is not echoed whole"

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,7 +17,7 @@ import httpx
 import pytest
 
 import fakeserver_client as client
-from fakeserver import FakeServer, ServerConfig, model
+from fakeserver import FakeServer, Limits, ServerConfig, model
 from fakeserver.model import Table
 from fakeserver.protocol import ATOTI_PATH
 from fakeserver.routes import data as routes
@@ -474,3 +478,118 @@ def test_a_table_created_during_a_creating_load_is_a_409_and_kept(
         with server.state.lock:
             assert server.state.tables["fresh"] is created[0]
             assert len(created[0]) == 0
+
+
+# -- bounded loads (issue 13: only regular files, a size limit, no 5xx) --------------------
+
+
+def load(server: FakeServer, body: dict[str, object]) -> httpx.Response:
+    url = server.url + ATOTI_PATH + "/tables/trades/load"
+    return raw("POST", url, json=body, auth=("admin", "admin-pass"), timeout=30)
+
+
+def test_loads_over_the_limit_are_a_413_naming_it(roots: tuple[Path, Path]) -> None:
+    path = roots[0] / "ok.csv"
+    size = path.stat().st_size
+    config = BASE.replace(file_roots=(str(roots[0]),), limits=Limits(max_load_bytes=size - 1))
+    with FakeServer(config) as server:
+        for source in (str(path), "s3://bucket/more.csv"):
+            response = load(server, {"source": source})
+            assert response.status_code == 413, response.text
+            assert response.headers["content-type"] == "application/json"
+            assert (
+                f"larger than the load limit of {size - 1} bytes (limits.max_load_bytes)"
+                in (response.json()["error"])
+            )
+        assert ids(server) == [1, 2, 3]
+    config = config.replace(limits=Limits(max_load_bytes=size))
+    with FakeServer(config) as server:
+        assert load(server, {"source": str(path)}).status_code == 200
+
+
+@pytest.mark.parametrize("encoding", ["utf-8\x00", "\x00", "x" * 10_000])
+def test_a_nul_in_the_encoding_is_a_400(roots: tuple[Path, Path], encoding: str) -> None:
+    with FakeServer(BASE.replace(file_roots=(str(roots[0]),))) as server:
+        for source in (str(roots[0] / "ok.csv"), "s3://bucket/more.csv"):
+            response = load(server, {"source": source, "options": {"encoding": encoding}})
+            assert response.status_code == 400, response.text
+            assert response.json()["error"].startswith("options.encoding: unknown encoding")
+
+
+def test_a_fifo_is_refused_at_once_and_stop_leaves_no_thread(roots: tuple[Path, Path]) -> None:
+    fifo = roots[0] / "pipe.csv"
+    os.mkfifo(fifo)
+    server = FakeServer(BASE.replace(file_roots=(str(roots[0]),)))
+    server.start()
+    try:
+        response = load(server, {"source": str(fifo)})
+        assert response.status_code == 400
+        assert "not a regular file" in response.json()["error"]
+    finally:
+        server.stop()
+        with contextlib.suppress(OSError):  # before the fix: release the blocked reader
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    assert not [t for t in threading.enumerate() if t.name == "fakeserver-conn"]
+
+
+#: Run in a child process (a fresh heap, tracemalloc on): the peak memory of reading
+#: ``argv[1]`` bytes of CSV, then of loading them whole through the route, per byte of file.
+_MEASURE = """
+import base64, json, os, sys, tempfile, tracemalloc
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Response
+from fakeserver import FakeServer, Limits, SecurityConfig, ServerConfig, TableSpec, User
+from fakeserver.model import read_source
+
+directory = tempfile.mkdtemp()
+path = os.path.join(directory, "big.csv")
+with open(path, "w") as file:
+    file.write("id,name,price,day\\n")
+    row = 0
+    while file.tell() < int(sys.argv[1]):
+        file.write(f"{row},name-{row % 977},{row * 1.25},2024-01-{1 + row % 28:02d}\\n")
+        row += 1
+size = os.path.getsize(path)
+server = FakeServer(ServerConfig(
+    security=SecurityConfig(users=[User("admin", "pw", roles={"ROLE_USER", "ROLE_ADMIN"})]),
+    tables=(TableSpec("t", {"id": "int", "name": "String", "price": "double", "day": "LocalDate"},
+                      keys=("id",)),),
+    file_roots=(directory,),
+    limits=Limits(max_load_bytes=size),
+))
+environ = EnvironBuilder(
+    method="POST", path="/atoti/rest/v1/tables/t/load", json={"source": path},
+    headers=[("Authorization", "Basic " + base64.b64encode(b"admin:pw").decode())],
+).get_environ()
+tracemalloc.start()
+text = read_source(path, local_host=True, file_roots=(directory,), cloud_files={}, max_bytes=size)
+read = tracemalloc.get_traced_memory()[1]
+del text
+tracemalloc.reset_peak()
+response = Response.from_app(server.wsgi_app, environ)
+assert response.status_code == 200, response.get_data()
+load = tracemalloc.get_traced_memory()[1]
+print(json.dumps({"size": size, "read": read / size, "load": load / size}))
+"""
+
+
+def _peak_per_byte(size: int) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(size)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    measured: dict[str, float] = json.loads(done.stdout)
+    return measured
+
+
+def test_a_loads_memory_is_proportional_to_its_file() -> None:
+    small, large = _peak_per_byte(250_000), _peak_per_byte(1_000_000)
+    # Reading: the file's bytes and their text, nothing more (ASCII: one byte a character).
+    assert small["read"] < 2.2 and large["read"] < 2.1, (small, large)
+    # The whole load (rows parsed, converted and stored as Python objects: ~25x here, of
+    # which ~9x stays as the table) grows with the file, not faster.
+    assert large["load"] < 40, large
+    assert large["load"] < small["load"] * 1.2, (small, large)

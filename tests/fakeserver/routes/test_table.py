@@ -14,7 +14,7 @@ from collections import Counter
 from importlib import import_module
 
 from fakeserver import routes
-from fakeserver.protocol import ATOTI_PATH, DATABASE_PATH, PIVOT_PATH
+from fakeserver.protocol import ATOTI_PATH, DATABASE_PATH, PIVOT_PATH, STATUS_PREFIX
 from fakeserver.routes import ROUTE_TABLE, ROUTES, Context, Route, url_map
 
 #: SPEC §4.1, the tables of §4.4 and §4.5, and the MDX query (§4.4, issue 8), as written
@@ -49,16 +49,32 @@ SPEC_ROUTES = {
     "POST {database}/data/tables/{name}",
     "GET {database}/discovery",
 }
+#: The fake's own status page (issue 16): under a prefix no Atoti route uses.
+STATUS_ROUTES = {
+    "GET {status}/",
+    "GET {status}/assets/{name}",
+    "GET {status}/api/status",
+    "GET {status}/api/requests",
+    "POST {status}/api/reset",
+    "POST {status}/api/restart",
+    "POST {status}/api/faults/{index}",
+}
 
 
 def _spec_form(method: str, path: str) -> str:
     """``path`` written as the SPEC writes it: placeholders for the REST roots and names."""
-    roots = ((PIVOT_PATH, "{pivot}"), (ATOTI_PATH, "{atoti}"), (DATABASE_PATH, "{database}"))
+    roots = (
+        (PIVOT_PATH, "{pivot}"),
+        (ATOTI_PATH, "{atoti}"),
+        (DATABASE_PATH, "{database}"),
+        (STATUS_PREFIX, "{status}"),
+    )
     for root, placeholder in roots:
         if path.startswith(root + "/"):
             path = placeholder + path[len(root) :]
     path = path.replace("/<path:prefix>", "{issuer}")
-    return f"{method} {path.replace('<name>', '{name}')}"
+    path = path.replace("<name>", "{name}").replace("<int:index>", "{index}")
+    return f"{method} {path}"
 
 
 def _views() -> list[types.FunctionType]:
@@ -80,7 +96,7 @@ def _views() -> list[types.FunctionType]:
 
 def test_every_view_is_in_the_table_exactly_once() -> None:
     views = _views()
-    assert len(views) == len(ROUTES) == 22  # a sanity floor: the search found the views
+    assert len(views) == len(ROUTES) == 29  # a sanity floor: the search found the views
     listed = Counter(route.view for route in ROUTE_TABLE)
     assert {view: listed[view] for view in views} == dict.fromkeys(views, 1)
     assert set(listed) == set(views)  # and nothing else is listed
@@ -89,7 +105,14 @@ def test_every_view_is_in_the_table_exactly_once() -> None:
 def test_the_table_is_the_wire_protocols_route_list() -> None:
     table = [_spec_form(m, r.path) for r in ROUTE_TABLE for m in r.methods]
     assert len(table) == len(set(table))
-    assert set(table) == SPEC_ROUTES
+    assert set(table) == SPEC_ROUTES | STATUS_ROUTES
+
+
+def test_only_the_status_routes_depend_on_the_status_page_switch() -> None:
+    status = {r.endpoint for r in ROUTE_TABLE if r.status}
+    assert len(status) == len(STATUS_ROUTES)
+    assert all(r.path.startswith(STATUS_PREFIX + "/") for r in ROUTE_TABLE if r.status)
+    assert not any(r.atoti for r in ROUTE_TABLE if r.status)
 
 
 def test_routes_and_the_url_map_are_built_from_the_table() -> None:

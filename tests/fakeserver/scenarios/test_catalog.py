@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections import Counter
 
 from fakeserver import scenarios
-from fakeserver.scenarios import AUTH_MODES, matrix
+from fakeserver.scenarios import AUTH_MODES, catalog, matrix
 
 MATRIX = matrix()
 
@@ -96,3 +98,10 @@ def test_select_filters_by_tier_and_auth() -> None:
     failures = scenarios.select(MATRIX, tiers=["FAILURE"])
     assert failures and all(s.expected_tier is None for s in failures)
     assert scenarios.select(MATRIX, tiers=["LOCAL"], auth=["nope"]) == []
+
+
+def test_the_foreign_authority_writes_keys_private() -> None:
+    foreign = catalog._foreign()
+    cert, key = foreign.client_certificate("admin")
+    modes = [stat.S_IMODE(os.stat(path).st_mode) for path in (key, cert, foreign.ca_path)]
+    assert modes == [0o600, 0o644, 0o644]

@@ -1,0 +1,201 @@
+"""The reference pages and the README say what the code does: fields, defaults, flags, commands.
+
+The site is built strictly (``tox -e docs``: links, anchors, API references); this module
+checks what a build cannot: that each table lists every field and flag there is, with the
+true default, and that the files and commands the pages name exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fakeserver import (
+    CubeSpec,
+    Fault,
+    Limits,
+    SecurityConfig,
+    ServerConfig,
+    TableSpec,
+    TlsConfig,
+    User,
+)
+from fakeserver.cli import _parser
+
+from .blocks import DOCS, ROOT, TOP_PAGES, pages
+
+CONFIG_PAGE = DOCS / "reference" / "config.md"
+LIMITS_PAGES = [
+    DOCS / "reference" / "limits.md",
+    *sorted((DOCS / "reference" / "limits").glob("*.md")),
+]
+CLI_PAGE = DOCS / "reference" / "cli.md"
+#: Every configuration class, and the page whose table lists its fields.
+TABLES: dict[type[Any], Path] = {
+    ServerConfig: CONFIG_PAGE,
+    SecurityConfig: CONFIG_PAGE,
+    User: CONFIG_PAGE,
+    TlsConfig: CONFIG_PAGE,
+    TableSpec: CONFIG_PAGE,
+    CubeSpec: CONFIG_PAGE,
+    Fault: CONFIG_PAGE,
+}
+#: What a default written as code may use.
+DEFAULT_NAMES = {"Limits": Limits, "tempfile": tempfile, "os": os}
+_ROW = re.compile(r"^\|\s*`(?P<name>[^`]+)`\s*\|\s*(?P<default>[^|]+?)\s*\|", re.MULTILINE)
+
+
+def _section(page: Path, heading: str) -> str:
+    """The text under ``## heading`` up to the next heading of that level."""
+    text = page.read_text(encoding="utf-8")
+    match = re.search(rf"^## {re.escape(heading)}\s*$(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert match, f"{page.relative_to(ROOT)} has no section {heading!r}"
+    return match.group(1)
+
+
+def _rows(section: str) -> dict[str, str]:
+    return {m["name"]: m["default"] for m in _ROW.finditer(section)}
+
+
+def _default(spec: dataclasses.Field[Any]) -> Any:
+    if spec.default is not dataclasses.MISSING:
+        return spec.default
+    if spec.default_factory is not dataclasses.MISSING:
+        return spec.default_factory()
+    return dataclasses.MISSING
+
+
+@pytest.mark.parametrize("kind", list(TABLES), ids=lambda kind: kind.__name__)
+def test_every_field_is_listed_with_its_default(kind: type[Any]) -> None:
+    rows = _rows(_section(TABLES[kind], f"`{kind.__name__}`"))
+    fields = {spec.name: spec for spec in dataclasses.fields(kind)}
+    assert list(rows) == list(fields), "the table lists the fields, in the code's order"
+    for name, spec in fields.items():
+        written, actual = rows[name], _default(spec)
+        if actual is dataclasses.MISSING:
+            assert written == "required", name
+            continue
+        code = re.fullmatch(r"`([^`]+)`", written)
+        assert code, f"{kind.__name__}.{name}: the default is written as code, not {written!r}"
+        assert eval(code.group(1), dict(DEFAULT_NAMES)) == actual, f"{kind.__name__}.{name}"
+
+
+def test_every_limit_is_on_the_limits_pages() -> None:
+    text = "\n".join(p.read_text(encoding="utf-8") for p in LIMITS_PAGES if p.exists())
+    # The mkdocstrings directive renders every field with its default and its comment.
+    if re.search(r"^::: fakeserver(\.limits)?\.Limits\s*$", text, re.M):
+        return
+    missing = [f.name for f in dataclasses.fields(Limits) if f"`{f.name}`" not in text]
+    assert not missing
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+
+def _commands() -> dict[str, argparse.ArgumentParser]:
+    subparsers = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(subparsers.choices)
+
+
+def _flags(parser: argparse.ArgumentParser) -> set[str]:
+    return {
+        option
+        for action in parser._actions
+        if not isinstance(action, argparse._HelpAction)
+        for option in action.option_strings
+    }
+
+
+def test_the_cli_page_has_a_section_per_command() -> None:
+    assert set(_commands()) == {"serve", "matrix", "scenarios"}
+
+
+@pytest.mark.parametrize("command", sorted(_commands()))
+def test_every_flag_is_documented_and_exists(command: str) -> None:
+    section = _section(CLI_PAGE, f"`fakeserver {command}`")
+    table = [line for line in section.splitlines() if line.startswith("| `-")]
+    documented = {
+        flag for line in table for flag in re.findall(r"`(-{1,2}[\w-]+)", line.split("|")[1])
+    }
+    assert documented == _flags(_commands()[command])
+
+
+# -- the README and what CI runs ----------------------------------------------------------------
+
+
+def _console_lines(page: Path) -> list[str]:
+    text = page.read_text(encoding="utf-8")
+    return [line[2:].strip() for line in text.splitlines() if line.startswith("$ ")]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert "pip install tox && tox" in _console_lines(ROOT / "README.md")
+    assert "pip install tox && tox" in ci
+
+
+def test_the_readme_runs_the_main_job() -> None:
+    # test_examples runs it (set-up steps skipped) and checks its total.
+    assert "pip install . && fakeserver matrix" in _console_lines(ROOT / "README.md")
+
+
+def test_the_readme_stays_short() -> None:
+    assert len((ROOT / "README.md").read_text(encoding="utf-8").splitlines()) <= 220
+
+
+def test_the_docs_env_is_in_the_default_tox_run() -> None:
+    tox = (ROOT / "tox.ini").read_text(encoding="utf-8")
+    env_list = re.search(r"^env_list =\n((?:    .*\n)+)", tox, re.M)
+    assert env_list and "    docs\n" in env_list.group(1)
+    assert "mkdocs build --strict" in tox
+
+
+def test_pre_commit_runs_the_lint_env_checks() -> None:
+    tox = (ROOT / "tox.ini").read_text(encoding="utf-8")
+    lint = re.search(r"^\[testenv:lint\]\n(.*?)(?=^\[)", tox, re.M | re.S)
+    assert lint
+    ruff = re.search(r"^\s+(ruff==\S+)$", lint.group(1), re.M)
+    assert ruff
+    hooks = (ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    assert hooks.count(f'"{ruff.group(1)}"') == 2, "both hooks install the lint env's ruff"
+    paths = re.search(r"^\s+ruff check (.+)$", lint.group(1), re.M)
+    assert paths
+    folders = "|".join(paths.group(1).split())
+    assert hooks.count(f"files: ^({folders})/") == 2
+    assert "entry: ruff check\n" in hooks and "entry: ruff format --check\n" in hooks
+
+
+# -- links and paths ----------------------------------------------------------------------------
+
+_LINK = re.compile(r"\]\((?P<target>[^)\s]+)\)")
+_PATH = re.compile(r"`(?P<path>(?:fakeserver|client|tests|benchmarks|docs|\.ci)/[\w./-]*)`")
+
+
+@pytest.mark.parametrize("name", TOP_PAGES)
+def test_links_of_the_top_pages_resolve(name: str) -> None:
+    # The site's own links are checked by the strict build; these pages are read on a forge.
+    page = ROOT / name
+    for match in _LINK.finditer(page.read_text(encoding="utf-8")):
+        target = match["target"].split("#", 1)[0]
+        if not target or re.match(r"^[a-z]+:", target):
+            continue
+        assert (page.parent / target).exists(), f"{name}: {target}"
+
+
+def test_every_path_a_page_names_exists() -> None:
+    missing = []
+    for page in pages():
+        for match in _PATH.finditer(page.read_text(encoding="utf-8")):
+            path = match["path"]
+            if re.search(r"\bx/|_y\.py|/y\.py", path):
+                continue  # a placeholder (fakeserver/x/y.py), not a file
+            if not (ROOT / path.rstrip("/")).exists():
+                missing.append(f"{page.relative_to(ROOT)}: {path}")
+    assert not missing
