@@ -19,7 +19,8 @@ Measured:
    round trip to pytest-httpserver — target <= 5; with one probe of every capability the
    thin client offers — target <= 15;
 5. the whole scenario matrix as a downstream pytest suite (``fake_scenario``): pytest's
-   test time serially — target <= 2 s — and with ``-n 2`` — target <= the serial time;
+   test time serially — target <= 2 s — and with ``-n 2`` — target <= the serial time —
+   with the environment as it is, and with bytecode cached;
 6. peak RSS (VmHWM) of ``fakeserver serve`` with its default config, and its growth per
    request, next to a process serving one pytest-httpserver ``HTTPServer``;
 7. importing the ``pytest11`` module in a fresh interpreter — target <= 1.0x
@@ -703,13 +704,16 @@ def run_suite(
 
 
 def bench_matrix(cfg: Settings, report: Report) -> None:
-    """Serial and ``-n 2`` back to back in each round (alternating which goes first).
+    """Serial and ``-n 2`` back to back in each round (alternating which goes first), each
+    in two settings: the environment as it is, and with bytecode cached.
 
     "Test time" is pytest's own figure, from the start of the session (collection included;
     under xdist, the workers' start too) to its summary line; the wall time of the whole
-    ``pytest`` process (interpreter and plugin start-up included) is in the notes. Timed
-    runs have their bytecode cached (:func:`suite_env`); a first, untimed run of each mode
-    fills the cache, and its figures are in the notes too.
+    ``pytest`` process (interpreter and plugin start-up included) and its CPU time are in
+    the notes. The two settings differ where the environment never writes bytecode
+    (PYTHONDONTWRITEBYTECODE, as on this machine): every run then compiles every module it
+    imports, inside its test time; with bytecode cached (:func:`suite_env`), as on most
+    developers' machines, only the first run does (an untimed one fills the cache).
     """
     size = len(fake_scenarios.select(fake_scenarios.matrix(), auth=cfg.matrix_auth))
     how = "matrix() + Scenario.run()" if cfg.matrix_direct else "fake_scenario fixture"
@@ -720,64 +724,69 @@ def bench_matrix(cfg: Settings, report: Report) -> None:
         flush=True,
     )
     modes = {"serial": ["-p", "no:xdist"], "-n 2": ["-n", "2"]}
-    runs: dict[str, list[SuiteRun]] = {mode: [] for mode in modes}
+    settings = ("as is", "bytecode cached")
+    runs: dict[tuple[str, str], list[SuiteRun]] = {
+        (setting, mode): [] for setting in settings for mode in modes
+    }
     with tempfile.TemporaryDirectory(prefix="fakeserver-bench-") as tmp:
         directory = Path(tmp) / "project"
         directory.mkdir()
         write_suite(directory, cfg.matrix_direct, cfg.matrix_auth)
-        env = suite_env(Path(tmp) / "pycache")
-        cold = {mode: run_suite(directory, extra, size, env) for mode, extra in modes.items()}
+        envs: dict[str, dict[str, str] | None] = {
+            "as is": None,
+            "bytecode cached": suite_env(Path(tmp) / "pycache"),
+        }
+        fill = [
+            run_suite(directory, extra, size, envs["bytecode cached"]) for extra in modes.values()
+        ]
         for index in range(cfg.matrix_rounds):
-            order = list(modes) if _round_order(index) else list(reversed(modes))
-            for mode in order:
-                runs[mode].append(run_suite(directory, modes[mode], size, env))
-    every = [*cold.values(), *(run for mode_runs in runs.values() for run in mode_runs)]
+            order = list(runs) if _round_order(index) else list(reversed(runs))
+            for setting, mode in order:
+                runs[setting, mode].append(run_suite(directory, modes[mode], size, envs[setting]))
+    every = [*fill, *(run for key_runs in runs.values() for run in key_runs)]
     failed = [run.summary for run in every if not run.ok]
-    serial = _median([run.test_time for run in runs["serial"]])
-    parallel = _median([run.test_time for run in runs["-n 2"]])
-    ratio = _median(
-        [p.test_time / s.test_time for p, s in zip(runs["-n 2"], runs["serial"], strict=True)]
-    )
-    report.add(
-        Row(
-            "5a. matrix suite, serial",
-            f"{serial:.2f} s",
-            f"{size} scenarios",
-            None,
-            "<= 2 s",
-            serial <= 2.0,
-            error=bool(failed),
+    for letters, setting in zip(("ab", "cd"), settings, strict=True):
+        serial_runs, parallel_runs = runs[setting, "serial"], runs[setting, "-n 2"]
+        serial = _median([run.test_time for run in serial_runs])
+        parallel = _median([run.test_time for run in parallel_runs])
+        ratio = _median(
+            [p.test_time / s.test_time for p, s in zip(parallel_runs, serial_runs, strict=True)]
         )
-    )
-    report.add(
-        Row(
-            "5b. matrix suite, -n 2",
-            f"{parallel:.2f} s",
-            f"serial {serial:.2f} s",
-            ratio,
-            "<= 1.0x serial",
-            ratio <= 1.0,
-            error=bool(failed),
+        report.add(
+            Row(
+                f"5{letters[0]}. matrix suite, serial ({setting})",
+                f"{serial:.2f} s",
+                f"{size} scenarios",
+                None,
+                "<= 2 s",
+                serial <= 2.0,
+                error=bool(failed),
+            )
         )
-    )
-    for mode, mode_runs in runs.items():
-        walls = ", ".join(f"{run.wall:.2f}" for run in mode_runs)
-        tests = ", ".join(f"{run.test_time:.2f}" for run in mode_runs)
-        cpus = ", ".join(f"{run.cpu:.2f}" for run in mode_runs)
+        report.add(
+            Row(
+                f"5{letters[1]}. matrix suite, -n 2 ({setting})",
+                f"{parallel:.2f} s",
+                f"serial {serial:.2f} s",
+                ratio,
+                "<= 1.0x serial",
+                ratio <= 1.0,
+                error=bool(failed),
+            )
+        )
+    for (setting, mode), key_runs in runs.items():
+        walls = ", ".join(f"{run.wall:.2f}" for run in key_runs)
+        tests = ", ".join(f"{run.test_time:.2f}" for run in key_runs)
+        cpus = ", ".join(f"{run.cpu:.2f}" for run in key_runs)
         report.notes.append(
-            f"(5) {mode}: test time {tests} s; wall time of the pytest process {walls} s; "
-            f"CPU time of the pytest process (and workers) {cpus} s; {mode_runs[-1].summary}"
+            f"(5) {mode}, {setting}: test time {tests} s; wall time of the pytest process "
+            f"{walls} s; CPU time of the pytest process (and workers) {cpus} s; "
+            f"{key_runs[-1].summary}"
         )
+    never = "set" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "not set"
     report.notes.append(
-        "(5) first run, bytecode not cached yet (untimed): "
-        + "; ".join(
-            f"{mode} test time {run.test_time:.2f} s, wall {run.wall:.2f} s"
-            for mode, run in cold.items()
-        )
-    )
-    report.notes.append(
-        "(5) hypothesis' pytest plugin is blocked in the suite (fakeserver's own test "
-        "dependency, not a downstream one)"
+        f"(5) PYTHONDONTWRITEBYTECODE is {never} here; hypothesis' pytest plugin is blocked "
+        "in the suite (fakeserver's own test dependency, not a downstream one)"
     )
     report.notes.extend(f"(5) failed run: {summary}" for summary in failed)
 
