@@ -24,8 +24,9 @@ PACKAGE_INIT = "__init__.py"
 NO_TEST_FILE: dict[str, str] = {
     "fakeserver/__main__.py": "`python -m fakeserver`: every subprocess test of "
     "tests/fakeserver/cli runs the command through it",
-    "fakeserver/protocol.py": "constants only, cross-checked against the client's in "
-    "tests/test_protocol.py (above both packages, since it reads both)",
+    "fakeserver/protocol.py": "constants, cross-checked against the client's in "
+    "tests/test_protocol.py (above both packages, since it reads both), and the version "
+    "rule, tested through its two users in test_config.py and test_plugin_startup.py",
     "fakeserver/wsgi.py": "the names the engine and the app agree on, no logic: "
     "test_app.py, test_security.py and test_serving.py use each of them",
     "client/_host.py": "re-exports fakeserver.host, the one home of the host identity, "
