@@ -13,7 +13,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
@@ -28,6 +28,9 @@ from fakeserver import (
     User,
 )
 from fakeserver.cli import _parser
+from fakeserver.plugin_startup import SETTINGS
+from fakeserver.scenarios import AUTH_MODES, matrix
+from fakeserver.scenarios.catalog import CredentialKind
 
 from .blocks import DOCS, ROOT, TOP_PAGES, pages
 
@@ -37,6 +40,7 @@ LIMITS_PAGES = [
     *sorted((DOCS / "reference" / "limits").glob("*.md")),
 ]
 CLI_PAGE = DOCS / "reference" / "cli.md"
+PLUGIN_PAGE = DOCS / "reference" / "plugin.md"
 #: Every configuration class, and the page whose table lists its fields.
 TABLES: dict[type[Any], Path] = {
     ServerConfig: CONFIG_PAGE,
@@ -94,6 +98,24 @@ def test_every_limit_is_on_the_limits_pages() -> None:
         return
     missing = [f.name for f in dataclasses.fields(Limits) if f"`{f.name}`" not in text]
     assert not missing
+
+
+# -- the plugin ---------------------------------------------------------------------------------
+
+
+def test_the_plugin_page_lists_every_setting_in_its_precedence_table() -> None:
+    table = _section(PLUGIN_PAGE, "Options, environment, ini")
+    for setting in SETTINGS:
+        for name in (setting.option, setting.env, setting.ini):
+            assert f"`{name}" in table, f"{name} is not in the precedence table"
+
+
+def test_the_plugin_page_knows_every_auth_mode_and_credential_kind() -> None:
+    markers = _section(PLUGIN_PAGE, "Markers")
+    assert [mode for mode in AUTH_MODES if f"`{mode}`" not in markers] == []
+    text = PLUGIN_PAGE.read_text(encoding="utf-8")
+    assert [kind for kind in get_args(CredentialKind) if f'`"{kind}"`' not in text] == []
+    assert f"{len(matrix())} in all" in _section(PLUGIN_PAGE, "The matrix")
 
 
 # -- the command line ---------------------------------------------------------------------------
