@@ -172,6 +172,13 @@ def test_the_readme_stays_short() -> None:
     assert len((ROOT / "README.md").read_text(encoding="utf-8").splitlines()) <= 220
 
 
+def test_the_readme_links_every_guide() -> None:
+    # The README is short and sends the reader on: a guide it does not name is not found.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    guides = sorted(p.relative_to(ROOT).as_posix() for p in (DOCS / "how-to").glob("*.md"))
+    assert [g for g in guides if f"]({g})" not in readme] == []
+
+
 def test_the_docs_env_is_in_the_default_tox_run() -> None:
     tox = (ROOT / "tox.ini").read_text(encoding="utf-8")
     env_list = re.search(r"^env_list =\n((?:    .*\n)+)", tox, re.M)
