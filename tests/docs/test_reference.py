@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
+import inspect
 import os
 import re
 import tempfile
@@ -21,6 +23,7 @@ from fakeserver import (
     CubeSpec,
     Fault,
     Limits,
+    OidcConfig,
     SecurityConfig,
     ServerConfig,
     TableSpec,
@@ -32,7 +35,7 @@ from fakeserver.plugin_startup import SETTINGS
 from fakeserver.scenarios import AUTH_MODES, matrix
 from fakeserver.scenarios.catalog import CredentialKind
 
-from .blocks import DOCS, ROOT, TOP_PAGES, pages
+from .blocks import DOCS, ROOT, TOP_PAGES, page_name, pages
 
 CONFIG_PAGE = DOCS / "reference" / "config.md"
 LIMITS_PAGES = [
@@ -45,6 +48,7 @@ PLUGIN_PAGE = DOCS / "reference" / "plugin.md"
 TABLES: dict[type[Any], Path] = {
     ServerConfig: CONFIG_PAGE,
     SecurityConfig: CONFIG_PAGE,
+    OidcConfig: CONFIG_PAGE,
     User: CONFIG_PAGE,
     TlsConfig: CONFIG_PAGE,
     TableSpec: CONFIG_PAGE,
@@ -199,6 +203,43 @@ def test_pre_commit_runs_the_lint_env_checks() -> None:
     folders = "|".join(paths.group(1).split())
     assert hooks.count(f"files: ^({folders})/") == 2
     assert "entry: ruff check\n" in hooks and "entry: ruff format --check\n" in hooks
+
+
+# -- no pointer to what a reader cannot open -----------------------------------------------------
+
+#: The product specification is the maintainers' contract and lives outside the repository:
+#: a reader of the docs or of the API reference (rendered from docstrings) cannot open it.
+_SPEC = re.compile(r"\bSPEC\b")
+PUBLIC_MODULES = ("fakeserver", "fakeserver_client", "fakeserver.scenarios")
+
+
+def _public_docstrings() -> dict[str, str]:
+    found = {}
+    for name in PUBLIC_MODULES:
+        module = importlib.import_module(name)
+        found[name] = module.__doc__ or ""
+        for export in module.__all__:
+            obj = getattr(module, export)
+            if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+                continue
+            found[f"{name}.{export}"] = obj.__doc__ or ""
+            for member, value in vars(obj).items() if inspect.isclass(obj) else ():
+                if member.startswith("_"):
+                    continue
+                inner = getattr(value, "__func__", value)
+                found[f"{name}.{export}.{member}"] = getattr(inner, "__doc__", None) or ""
+    return found
+
+
+def test_no_page_cites_the_spec() -> None:
+    cited = [page_name(p) for p in pages() if _SPEC.search(p.read_text(encoding="utf-8"))]
+    assert cited == []
+
+
+def test_no_public_docstring_cites_the_spec() -> None:
+    docstrings = _public_docstrings()
+    assert "fakeserver.ServerConfig.for_client" in docstrings  # the walk reaches methods
+    assert [name for name, text in docstrings.items() if _SPEC.search(text)] == []
 
 
 # -- links and paths ----------------------------------------------------------------------------
