@@ -191,6 +191,33 @@ def test_the_docs_env_is_in_the_default_tox_run() -> None:
     assert "mkdocs build --strict" in tox
 
 
+def _expand(name: str) -> set[str]:
+    """tox's generative names: ``py3{12,13}`` -> {"py312", "py313"}."""
+    match = re.search(r"\{([^{}]*)\}", name)
+    if match is None:
+        return {name}
+    head, tail = name[: match.start()], name[match.end() :]
+    return {e for part in match.group(1).split(",") for e in _expand(head + part + tail)}
+
+
+def test_contributing_lists_every_tox_env() -> None:
+    tox = (ROOT / "tox.ini").read_text(encoding="utf-8")
+    env_list = re.search(r"^env_list =\n((?:    .*\n)+)", tox, re.M)
+    assert env_list
+    named = env_list.group(1).split() + re.findall(r"^\[testenv:([^\]]+)\]", tox, re.M)
+    envs = {env for name in named for env in _expand(name)}
+    table = _section(ROOT / "CONTRIBUTING.md", "Run the tests")
+    listed = {
+        env
+        for line in table.splitlines()
+        if line.startswith("| `")
+        for name in re.findall(r"`([^`]+)`", line.split("|")[1])
+        for env in _expand(name)
+    }
+    assert {"py313", "docs", "atoti-6.2.2"} <= envs
+    assert sorted(envs - listed) == []
+
+
 def test_pre_commit_runs_the_lint_env_checks() -> None:
     tox = (ROOT / "tox.ini").read_text(encoding="utf-8")
     lint = re.search(r"^\[testenv:lint\]\n(.*?)(?=^\[)", tox, re.M | re.S)
