@@ -1,7 +1,7 @@
 """Every bound on the work one request can cause, in one place (SPEC §6).
 
 Each input that grows work — connections, header bytes, bodies, file loads, query text,
-conditions, MDX sets, GraphQL documents — has a limit here with a default that keeps a
+conditions, MDX sets, GraphQL documents and answers — has a limit here with a default that keeps a
 well-behaved client served while hostile ones are refused with a clear 4xx. They are part
 of :class:`~fakeserver.config.ServerConfig` (``limits=Limits(...)``, or ``[limits]`` in
 TOML), so a test that needs a bigger load can say so; the reference page lists them all.
@@ -67,6 +67,10 @@ class Limits:
     #: Fields (aliases and ``__typename`` included) one GraphQL request selects, fragments
     #: expanded (GraphQL error beyond).
     max_graphql_fields: int = 2_000
+    #: Values one GraphQL answer holds: every field resolved, in every item of every list
+    #: (GraphQL error beyond, and a mutation changes nothing). A column names its table,
+    #: which lists its columns: a document of a few fields can ask for millions of values.
+    max_graphql_values: int = 100_000
 
     # -- the OAuth 2 issuer (SecurityConfig.oidc) ------------------------------------------
     #: Bytes of one token request's form (413 beyond): a password grant needs a few hundred.
