@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-__all__ = ["JSON_DEPTH_CEILING", "MDX_NESTING_CEILING", "Limits"]
+__all__ = ["JSON_DEPTH_CEILING", "MDX_NESTING_CEILING", "SECONDS_CEILING", "Limits"]
 
 #: The deepest JSON and MDX a target may be configured to accept: what is parsed and walked
 #: must stay well inside Python's recursion limit (1,000 frames), or a deep input would
@@ -20,6 +20,10 @@ __all__ = ["JSON_DEPTH_CEILING", "MDX_NESTING_CEILING", "Limits"]
 JSON_DEPTH_CEILING = 256
 MDX_NESTING_CEILING = 128
 _CEILINGS = {"max_json_depth": JSON_DEPTH_CEILING, "max_mdx_nesting": MDX_NESTING_CEILING}
+#: The longest deadline (seconds) a target may be given: a day. A socket cannot wait for
+#: ever (``inf``, or ``1e10`` s, is "timestamp out of range"), and a config asking for it
+#: would make every connection end in a traceback, unanswered.
+SECONDS_CEILING = 86_400.0
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,8 @@ class Limits:
                 raise ValueError(f"limits.{spec.name}: {value!r} is not {kind}")
             if not value > 0:
                 raise ValueError(f"limits.{spec.name}: must be positive, not {value!r}")
+            if not whole and not value <= SECONDS_CEILING:  # inf too; NaN failed above
+                raise ValueError(f"limits.{spec.name}: at most {SECONDS_CEILING:g} seconds (a day)")
             ceiling = _CEILINGS.get(spec.name)
             if ceiling is not None and value > ceiling:
                 raise ValueError(f"limits.{spec.name}: at most {ceiling}, not {value!r}")
