@@ -7,6 +7,7 @@ Where the text comes from (a cloud object, or a file under the server's roots) i
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import io
 from dataclasses import dataclass
@@ -90,7 +91,8 @@ def parse_csv(text: str, options: CsvOptions) -> tuple[list[str] | None, Records
     if options.header and header is None:
         raise DataError("the CSV is empty: it has no header row")
     if header is not None:
-        duplicates = sorted({h for h in header if header.count(h) > 1})
+        # Counted once each: header.count per name is quadratic in the (unbounded) width.
+        duplicates = sorted(h for h, n in collections.Counter(header).items() if n > 1)
         if duplicates or "" in header:
             raise DataError(f"CSV header: empty or repeated column names {duplicates or ['']}")
     return header, records
