@@ -1,7 +1,7 @@
 """Every bound on the work one request can cause, in one place (SPEC §6).
 
 Each input that grows work — connections, header bytes, bodies, file loads, query text,
-conditions, MDX sets, GraphQL documents — has a limit here with a default that keeps a
+conditions, MDX sets, GraphQL documents and answers — has a limit here with a default that keeps a
 well-behaved client served while hostile ones are refused with a clear 4xx. They are part
 of :class:`~fakeserver.config.ServerConfig` (``limits=Limits(...)``, or ``[limits]`` in
 TOML), so a test that needs a bigger load can say so; the reference page lists them all.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-__all__ = ["JSON_DEPTH_CEILING", "MDX_NESTING_CEILING", "Limits"]
+__all__ = ["JSON_DEPTH_CEILING", "MDX_NESTING_CEILING", "SECONDS_CEILING", "Limits"]
 
 #: The deepest JSON and MDX a target may be configured to accept: what is parsed and walked
 #: must stay well inside Python's recursion limit (1,000 frames), or a deep input would
@@ -20,6 +20,10 @@ __all__ = ["JSON_DEPTH_CEILING", "MDX_NESTING_CEILING", "Limits"]
 JSON_DEPTH_CEILING = 256
 MDX_NESTING_CEILING = 128
 _CEILINGS = {"max_json_depth": JSON_DEPTH_CEILING, "max_mdx_nesting": MDX_NESTING_CEILING}
+#: The longest deadline (seconds) a target may be given: a day. A socket cannot wait for
+#: ever (``inf``, or ``1e10`` s, is "timestamp out of range"), and a config asking for it
+#: would make every connection end in a traceback, unanswered.
+SECONDS_CEILING = 86_400.0
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,10 @@ class Limits:
     #: Fields (aliases and ``__typename`` included) one GraphQL request selects, fragments
     #: expanded (GraphQL error beyond).
     max_graphql_fields: int = 2_000
+    #: Values one GraphQL answer holds: every field resolved, in every item of every list
+    #: (GraphQL error beyond, and a mutation changes nothing). A column names its table,
+    #: which lists its columns: a document of a few fields can ask for millions of values.
+    max_graphql_values: int = 100_000
 
     # -- the OAuth 2 issuer (SecurityConfig.oidc) ------------------------------------------
     #: Bytes of one token request's form (413 beyond): a password grant needs a few hundred.
@@ -81,6 +89,8 @@ class Limits:
                 raise ValueError(f"limits.{spec.name}: {value!r} is not {kind}")
             if not value > 0:
                 raise ValueError(f"limits.{spec.name}: must be positive, not {value!r}")
+            if not whole and not value <= SECONDS_CEILING:  # inf too; NaN failed above
+                raise ValueError(f"limits.{spec.name}: at most {SECONDS_CEILING:g} seconds (a day)")
             ceiling = _CEILINGS.get(spec.name)
             if ceiling is not None and value > ceiling:
                 raise ValueError(f"limits.{spec.name}: at most {ceiling}, not {value!r}")

@@ -14,6 +14,8 @@ browser tests check it against what the thin client really decides.
 
 from __future__ import annotations
 
+import collections
+import heapq
 import ipaddress
 import itertools
 import re
@@ -68,7 +70,7 @@ __all__ = [
 UNLOGGED_KEY = "fakeserver.unlogged"
 #: How many first rows of each table the page shows.
 HEAD_ROWS = 5
-#: How many tables and cubes one answer describes (sessions may create any number).
+#: How many tables, cubes and accounts one answer describes (sessions may create any number).
 MAX_SHOWN = 50
 #: The most log entries one answer carries (``limit``), and the default.
 MAX_REQUESTS = 500
@@ -199,13 +201,12 @@ def tier_map(
 
     ``host`` is the identity the target reports. On a secured target anonymous has no tier:
     its connect fails with the server's 401. Accounts are read as they are now, so users
-    added or changed through security management show as they would connect.
+    added or changed through security management show as they would connect; the first
+    :data:`MAX_SHOWN` by name.
     """
-    with state.security_lock:
-        accounts = sorted((name, sorted(a.roles)) for name, a in state.accounts.items())
     rows = [
-        _tier_row(name, roles, _cell(state, host, client, frozenset(roles)))
-        for name, roles in accounts
+        _tier_row(name, sorted(roles), _cell(state, host, client, roles))
+        for name, roles in _first_accounts(state)[1]
     ]
     if state.config.secured:
         rows.append(
@@ -282,6 +283,16 @@ def _data(state: ServerState) -> dict[str, Any]:
     }
 
 
+def _first_accounts(state: ServerState) -> tuple[int, list[tuple[str, frozenset[str]]]]:
+    """How many accounts there are, and the first :data:`MAX_SHOWN` by name with their roles.
+
+    Copied under the security lock (O(n), no sort): logins wait for nothing longer.
+    """
+    with state.security_lock:
+        accounts = [(name, account.roles) for name, account in state.accounts.items()]
+    return len(accounts), heapq.nsmallest(MAX_SHOWN, accounts)
+
+
 def _security(state: ServerState) -> dict[str, Any]:
     config = state.config
     certificates = config.tls.client_certificate if config.tls is not None else None
@@ -293,19 +304,20 @@ def _security(state: ServerState) -> dict[str, Any]:
             "token_type": None,
             "client_certificates": certificates,
             "oidc": None,
+            "counts": {"users": 0},
         }
     with state.security_lock:
-        owners = list(state.tokens.values())
-        users = [
-            {"name": name, "roles": sorted(account.roles), "tokens": owners.count(name)}
-            for name, account in sorted(state.accounts.items())
-        ]
+        owners = collections.Counter(state.tokens.values())
+    count, shown = _first_accounts(state)
+    users = [
+        {"name": name, "roles": sorted(roles), "tokens": owners[name]} for name, roles in shown
+    ]
     oidc = config.security.oidc
     issuer = state.issuer
     return {
         "enabled": True,
         "users": users,
-        "tokens": len(owners),
+        "tokens": owners.total(),
         "token_type": config.security.token_type,
         "client_certificates": certificates,
         "oidc": None
@@ -318,6 +330,7 @@ def _security(state: ServerState) -> dict[str, Any]:
             "algorithm": oidc.algorithm,
             "clients": sorted(oidc.clients),  # their ids; never a secret
         },
+        "counts": {"users": count},
     }
 
 

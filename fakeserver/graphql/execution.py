@@ -3,11 +3,14 @@
 Everything a document can get wrong is answered the GraphQL way — ``{"errors": [...]}``
 — by graphql-core itself where it can (syntax, unknown fields, variables) and here for the
 request's shape and its bounds (:class:`~fakeserver.limits.Limits`: characters, depth,
-fields with fragments expanded). A mutation is applied whole or not at all.
+fields with fragments expanded, and the values the answer holds, counted as they are
+resolved). A query resolves against a snapshot, outside the data lock; a mutation runs
+under it and is applied whole or not at all.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from graphql import (
@@ -29,7 +32,7 @@ from graphql import (
 from ..generations import Dialect
 from ..limits import Limits
 from ..state import ServerState
-from .resolvers import Root, WriteCheck
+from .resolvers import Root, Snapshot, WriteCheck
 from .schema import schema_for
 
 __all__ = ["run"]
@@ -37,6 +40,28 @@ __all__ = ["run"]
 
 class _Refused(Exception):
     """A request the fake will not execute; its message is the one GraphQL error answered."""
+
+
+class _TooManyValues(BaseException):
+    """The answer reached ``limits.max_graphql_values``: stop executing at once.
+
+    A BaseException on purpose: graphql-core turns every ``Exception`` a resolver raises
+    into that field's error and goes on with its siblings, which is the very work this
+    bound exists to stop.
+    """
+
+
+class _ValueCount:
+    """graphql-core middleware: every field resolved, in every list item, pays one value."""
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+    def resolve(self, resolve: Callable[..., Any], parent: Any, info: Any, **args: Any) -> Any:
+        self.left -= 1
+        if self.left < 0:
+            raise _TooManyValues
+        return resolve(parent, info, **args)
 
 
 def _errors(*messages: str) -> dict[str, Any]:
@@ -119,17 +144,34 @@ def run(
     if invalid:
         return {"errors": [e.formatted for e in invalid]}
     operation = get_operation_ast(document, operation_name)
-    writes = operation is not None and operation.operation is OperationType.MUTATION
-    root = Root(state, dialect, check_write)
-    with state.lock:
-        before = (dict(state.tables), dict(state.cubes)) if writes else None
+    count = _ValueCount(limits.max_graphql_values)
+
+    def execute(view: Any) -> dict[str, Any]:
         result = execute_sync(
             schema,
             document,
-            root_value=root,
+            root_value=Root(state, dialect, check_write, view),
             variable_values=variables,
             operation_name=operation_name,
+            middleware=[count],
         )
-        if before is not None and result.errors:
-            state.tables, state.cubes = before  # nothing of a failed mutation stays
-    return dict(result.formatted)
+        return dict(result.formatted)
+
+    try:
+        if operation is None or operation.operation is not OperationType.MUTATION:
+            return execute(Snapshot.of(state))  # resolved without the lock
+        with state.lock:
+            before = dict(state.tables), dict(state.cubes)
+            answer: dict[str, Any] | None = None
+            try:
+                answer = execute(state)
+            finally:
+                if answer is None or answer.get("errors"):
+                    state.tables, state.cubes = before  # nothing of a failed mutation stays
+            return answer
+    except _TooManyValues:
+        limit = limits.max_graphql_values
+        return _errors(
+            f"the answer would hold more than {limit:,} values (fields resolved, in every "
+            "list item): limits.max_graphql_values"
+        )

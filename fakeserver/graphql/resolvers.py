@@ -2,30 +2,56 @@
 
 graphql-core's default resolver reads a field from the parent object and calls it when it
 is a method (``method(info, **arguments)``), so each GraphQL type is a small class here.
-Everything is read from :class:`~fakeserver.state.ServerState`, the same tables REST
-queries read, so the two APIs cannot disagree. The executor holds the state lock.
+Everything is read from the tables of :class:`~fakeserver.state.ServerState`, the ones REST
+queries read, so the two APIs cannot disagree: a query reads a :class:`Snapshot` taken under
+the data lock and resolves outside it; a mutation runs under the lock and reads the state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from graphql import GraphQLError
 
 from ..errors import FakeHTTPError
 from ..generations import Dialect
-from ..model import Column, Table, check_name, to_json
+from ..model import Column, Cube, Table, check_name, to_json
 from ..state import ServerState
 from .schema import DATA_TYPES
 
-__all__ = ["Root", "WriteCheck"]
+__all__ = ["DataView", "Root", "Snapshot", "WriteCheck"]
 
 #: Raises when the caller may not change the data model (SPEC §4.3's live-extension rule).
 WriteCheck = Callable[[], None]
 
 _ATOTI_TYPES = {wire: atoti for atoti, wire in DATA_TYPES.items()}
+
+
+class DataView(Protocol):
+    """What reads resolve against: the state itself (a mutation, under the data lock) or a
+    :class:`Snapshot` of it (a query, without the lock). Only names and columns are read,
+    and those never change once a table exists."""
+
+    @property
+    def tables(self) -> Mapping[str, Table]: ...
+
+    @property
+    def cubes(self) -> Mapping[str, Cube]: ...
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The tables and cubes as they were when a query began (O(1) per table, under the lock)."""
+
+    tables: Mapping[str, Table]
+    cubes: Mapping[str, Cube]
+
+    @classmethod
+    def of(cls, state: ServerState) -> Snapshot:
+        with state.lock:
+            return cls(dict(state.tables), dict(state.cubes))
 
 
 def _refusal(error: FakeHTTPError) -> GraphQLError:
@@ -60,23 +86,23 @@ class _Table:
 class _Tables:
     """``tables`` and ``table(name)``: on ``dataModel`` itself or on its ``database``."""
 
-    def __init__(self, state: ServerState, dialect: Dialect) -> None:
-        self._state = state
+    def __init__(self, view: DataView, dialect: Dialect) -> None:
+        self._view = view
         self._dialect = dialect
 
     def tables(self, info: object) -> list[_Table]:
-        return [_Table(t, self._dialect) for t in self._state.tables.values()]
+        return [_Table(t, self._dialect) for t in self._view.tables.values()]
 
     def table(self, info: object, name: str) -> _Table | None:
-        found = self._state.tables.get(name)
+        found = self._view.tables.get(name)
         return _Table(found, self._dialect) if found is not None else None
 
 
 class _Cube:
-    def __init__(self, name: str, state: ServerState) -> None:
-        cube = state.cubes[name]
+    def __init__(self, name: str, view: DataView) -> None:
+        cube = view.cubes[name]
         self.name = name
-        table = state.tables.get(cube.table)
+        table = view.tables.get(cube.table)
         described = cube.discovery(table)["measures"] if table is not None else []
         self._measures = [{"name": m["name"]} for m in described]
 
@@ -88,15 +114,15 @@ class _Cube:
 
 
 class _DataModel(_Tables):
-    def __init__(self, state: ServerState, dialect: Dialect) -> None:
-        super().__init__(state, dialect)
-        self.database = _Tables(state, dialect) if dialect.database else None
+    def __init__(self, view: DataView, dialect: Dialect) -> None:
+        super().__init__(view, dialect)
+        self.database = _Tables(view, dialect) if dialect.database else None
 
     def cubes(self, info: object) -> list[_Cube]:
-        return [_Cube(name, self._state) for name in self._state.cubes]
+        return [_Cube(name, self._view) for name in self._view.cubes]
 
     def cube(self, info: object, name: str) -> _Cube | None:
-        return _Cube(name, self._state) if name in self._state.cubes else None
+        return _Cube(name, self._view) if name in self._view.cubes else None
 
 
 def _data_types(columns: list[dict[str, Any]]) -> dict[str, str]:
@@ -111,16 +137,18 @@ def _data_types(columns: list[dict[str, Any]]) -> dict[str, str]:
 
 @dataclass
 class Root:
-    """The root value of every operation: ``dataModel`` and the data-model writes."""
+    """The root value of every operation: ``dataModel`` (read from ``view``) and the
+    data-model writes (applied to ``state``)."""
 
     state: ServerState
     dialect: Dialect
     check_write: WriteCheck
+    view: DataView
 
     def dataModel(self, info: object, **transaction: Any) -> _DataModel:
         # The transaction argument names a pending data-model transaction; the fake has
         # none, so every read sees the committed model (what a null id means).
-        return _DataModel(self.state, self.dialect)
+        return _DataModel(self.view, self.dialect)
 
     # -- writes ------------------------------------------------------------------------
 

@@ -145,6 +145,8 @@ class _Cells:
         self.facts = facts
         self.spend = spend  # each pattern of cells reads every fact once: that is paid for
         self.sums = [m for m in schema.measures.values() if m.column is not None]
+        # Where each summed measure sits in an aggregate: looked up per cell, so not a scan.
+        self.slots = {m.name: i for i, m in enumerate(self.sums, 1)}
         self.groups: dict[tuple[HierarchyKey, ...], dict[tuple[str, ...], list[Any]]] = {}
 
     def group(self, keys: tuple[HierarchyKey, ...]) -> dict[tuple[str, ...], list[Any]]:
@@ -174,4 +176,4 @@ class _Cells:
             return None
         if measure.column is None:
             return acc[0]
-        return acc[1 + self.sums.index(measure)]
+        return acc[self.slots[measure.name]]

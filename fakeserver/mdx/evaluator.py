@@ -94,6 +94,8 @@ class _Evaluator:
         # What a Filter condition's nodes resolve to, worked out once, not once per tuple.
         self.chains: dict[int, list[Node]] = {}
         self.current_members: dict[int, tuple[Hierarchy | None, bool]] = {}
+        # Each measure's position, for ordering: listed once, not once per tuple sorted.
+        self.measure_positions = {name: i for i, name in enumerate(schema.measures)}
 
     # -- errors ----------------------------------------------------------------------------
 
@@ -339,7 +341,7 @@ class _Evaluator:
 
     def member_order(self, member: Member) -> tuple[int, int]:
         if member.hierarchy == MEASURES:
-            return (0, list(self.schema.measures).index(member.path[0]))
+            return (0, self.measure_positions[member.path[0]])
         if member.depth == 0:
             return (0, 0)
         order = self.schema.hierarchies[member.hierarchy].order

@@ -7,6 +7,7 @@ Where the text comes from (a cloud object, or a file under the server's roots) i
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import io
 from collections.abc import Iterator
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
 __all__ = ["CsvOptions", "Records", "csv_rows", "infer_types", "parse_csv"]
 
 _CSV_OPTIONS = {"separator": str, "header": bool, "arraySeparator": str, "encoding": str}
+#: Python text codecs that are no character set (a real server knows none of them) and whose
+#: decoding is quadratic in the input: a 16 MiB file would take hours of CPU.
+_NOT_CHARSETS = frozenset({"punycode"})
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,11 @@ class CsvOptions:
         except (LookupError, ValueError):  # ValueError: a NUL in the name
             codec = None
         # bytes.decode refuses codecs such as rot13 or hex the same way: not text encodings.
-        if codec is None or not getattr(codec, "_is_text_encoding", True):
+        if (
+            codec is None
+            or not getattr(codec, "_is_text_encoding", True)
+            or codec.name in _NOT_CHARSETS
+        ):
             raise DataError(f"options.encoding: unknown encoding {made.encoding[:40]!r}")
         separators = (("separator", made.separator), ("arraySeparator", made.array_separator))
         for name, value in separators:
@@ -83,7 +91,8 @@ def _header(reader: Any, options: CsvOptions) -> list[str] | None:
             raise DataError("the CSV is empty: it has no header row")
     except csv.Error as error:
         raise DataError(f"CSV line {reader.line_num}: {error}") from None
-    duplicates = sorted({h for h in header if header.count(h) > 1})
+    # Counted once each: header.count per name is quadratic in the (unbounded) width.
+    duplicates = sorted(h for h, n in collections.Counter(header).items() if n > 1)
     if duplicates or "" in header:
         raise DataError(f"CSV header: empty or repeated column names {duplicates or ['']}")
     return header

@@ -122,6 +122,8 @@
         el("td", {}, user.roles.join(", ")),
         el("td", {}, user.tokens)));
     if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: 3, class: "muted" }, security.enabled ? "no users: nobody can log in" : "unsecured: everyone is anonymous")));
+    const hidden = security.counts.users - security.users.length;
+    if (hidden > 0) rows.push(el("tr", {}, el("td", { colspan: 3, class: "muted" }, `… and ${hidden} more users`)));
     byId("users").tBodies[0].replaceChildren(...rows);
   }
 
@@ -155,6 +157,11 @@
           el("span", { class: granted.has(name) ? "chip on" : "chip off" }, name))));
       return el("tr", { "data-who": row.who === null ? "" : row.who }, ...cells);
     });
+    const hidden = status.security.counts.users - status.security.users.length;
+    if (hidden > 0) {
+      const columns = rules.keys.length + 4;
+      rows.splice(rows.length - 1, 0, el("tr", {}, el("td", { colspan: columns, class: "muted" }, `… and ${hidden} more users`)));
+    }
     byId("tier-map").tBodies[0].replaceChildren(...rows);
     const legend = rules.keys.map((key) => `${rules.letters[key]} ${key}`).join(" · ");
     byId("tier-legend").textContent =

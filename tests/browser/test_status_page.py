@@ -336,3 +336,19 @@ def test_nothing_secret_is_rendered(page: WebDriver, tmp_path: Path) -> None:
         assert shown_ca in rendered and shown_ca.endswith(".pem"), "clients need the CA: shown"
         assert Path(shown_ca).read_bytes() == Path(served.ready["ca"]).read_bytes()
         assert "optional" in page.find_element("id", "security-facts").text
+
+
+def test_many_users_are_shown_fifty_and_counted(page: WebDriver, tmp_path: Path) -> None:
+    with serve(tmp_path) as served:  # the demo: admin, and a plain user
+        users = {f"u{index:03}": "pw" for index in range(60)}
+        answer = httpx.put(
+            served.url + "/atoti/rest/v1/security/basic/credentials", json=users, auth=ADMIN
+        )
+        assert answer.status_code == 200, answer.text
+        open_page(page, served, ADMIN)
+        more = "… and 12 more users"  # 62 accounts, 50 shown
+        eventually(lambda: more in page.find_element("id", "users").text, "the users' count")
+        tier_rows = page.find_elements("css selector", "#tier-map tbody tr")
+        assert len(tier_rows) == 52, "50 accounts, the count, anonymous"
+        assert tier_rows[-2].text == more
+        assert tier_rows[-1].get_attribute("data-who") == ""

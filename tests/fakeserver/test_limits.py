@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
+import httpx
 import pytest
 
-from fakeserver import Limits, ServerConfig
-from fakeserver.limits import JSON_DEPTH_CEILING
+from fakeserver import FakeServer, Limits, ServerConfig
+from fakeserver.limits import JSON_DEPTH_CEILING, SECONDS_CEILING
 
 
 def test_defaults_are_positive_and_part_of_the_default_config() -> None:
@@ -63,3 +65,31 @@ def test_depths_stay_within_what_the_stack_can_walk(field: str, ceiling: int) ->
         ValueError, match=rf"^limits\.{field}: at most {ceiling}, not {ceiling + 1}"
     ):
         Limits(**{field: ceiling + 1})
+
+
+@pytest.mark.parametrize("field", ["head_timeout", "body_timeout", "idle_timeout"])
+@pytest.mark.parametrize("value", [float("inf"), 1e10, 10**400, SECONDS_CEILING + 1])
+def test_seconds_are_finite_and_at_most_a_day(field: str, value: float) -> None:
+    # A socket cannot wait that long ("timestamp out of range"): every connection of such a
+    # target would end in a traceback, with no answer at all.
+    with pytest.raises(ValueError, match=rf"^limits\.{field}: at most {SECONDS_CEILING:g} "):
+        Limits(**{field: value})  # type: ignore[arg-type]
+
+
+def test_a_config_file_cannot_ask_for_an_endless_deadline(tmp_path: Path) -> None:
+    toml = tmp_path / "inf.toml"
+    toml.write_text("[limits]\nhead_timeout = inf\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"^limits\.head_timeout: at most 86400 seconds"):
+        ServerConfig.from_file(toml)
+    json_file = tmp_path / "inf.json"
+    json_file.write_text('{"limits": {"idle_timeout": Infinity}}', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"^limits\.idle_timeout: at most 86400 seconds"):
+        ServerConfig.from_file(json_file)
+
+
+def test_the_longest_deadlines_still_serve() -> None:
+    longest = Limits(
+        head_timeout=SECONDS_CEILING, body_timeout=SECONDS_CEILING, idle_timeout=SECONDS_CEILING
+    )
+    with FakeServer(ServerConfig(limits=longest)) as server:
+        assert httpx.get(server.url + "/versions/rest").status_code == 200

@@ -325,3 +325,17 @@ def test_the_data_shown_is_bounded() -> None:
     data = snapshot(state, None, host_identity(), ClientVersions())["data"]
     assert len(data["tables"]) == len(data["cubes"]) == MAX_SHOWN
     assert data["counts"] == {"tables": MAX_SHOWN + 7, "cubes": MAX_SHOWN + 7}
+
+
+def test_the_accounts_shown_are_bounded() -> None:
+    # Security management creates any number of users (200,000 in one PUT of 3 MB): the
+    # page polls every 3 s, and answered a row and a tier for each, 70 MB a time.
+    state = ServerState(ServerConfig(security=SECURITY))
+    extra = MAX_SHOWN + 7
+    state.update_credentials({f"u{index:03}": "pw" for index in range(extra)})
+    data = snapshot(state, None, host_identity(), ClientVersions())
+    names = sorted([*PASSWORDS, *(f"u{index:03}" for index in range(extra))])
+    assert [u["name"] for u in data["security"]["users"]] == names[:MAX_SHOWN]
+    assert data["security"]["counts"] == {"users": len(names)}
+    tiers = data["tiers"]
+    assert [r["who"] for r in tiers] == [*names[:MAX_SHOWN], None], "then anonymous"

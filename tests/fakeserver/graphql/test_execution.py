@@ -7,14 +7,15 @@ are malformed, unknown to the dialect, or too big get GraphQL errors, and change
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
 
-from fakeserver import ServerConfig
+from fakeserver import ServerConfig, TableSpec
 from fakeserver.errors import FakeHTTPError
 from fakeserver.generations import DIALECTS, Dialect, dialect_for
-from fakeserver.graphql import run
+from fakeserver.graphql import resolvers, run
 from fakeserver.limits import Limits
 from fakeserver.state import ServerState
 
@@ -282,3 +283,79 @@ def test_cyclic_fragments_are_a_validation_error_not_a_hang() -> None:
     )
     result = run({"query": document}, state(), DIALECTS[0], allowed)
     assert "Cannot spread fragment" in result["errors"][0]["message"]
+
+
+def cyclic(levels: int) -> str:
+    """A column names its table, which lists its columns: each level multiplies the answer
+    by the column count, from a document of a few dozen fields."""
+    inner = "name"
+    for _ in range(levels):
+        inner = f"columns {{ table {{ {inner} }} }}"
+    return "{ dataModel { tables { " + inner + " } } }"
+
+
+def test_the_values_of_an_answer_are_bounded_not_only_the_documents_fields() -> None:
+    # 8 columns, 6 levels (depth 15): 8**6 = 262,144 names (and as many tables), from a
+    # document of 15 fields; 4 aliases of it, a million. Refused once the limit is reached.
+    wide = TableSpec("Wide", {f"c{i}": "int" for i in range(8)})
+    target = ServerState(ServerConfig(tables=(wide,)))
+    result = run({"query": cyclic(6)}, target, DIALECTS[0], allowed)
+    assert result == {"errors": [{"message": VALUES_REFUSAL.format(limit=100_000)}]}
+    # Counted as resolved: dataModel, tables, name (one table).
+    small = "{ dataModel { tables { name } } }"
+    assert run({"query": small}, limited(max_graphql_values=3), DIALECTS[0], allowed) == {
+        "data": {"dataModel": {"tables": [{"name": "Trades"}]}}
+    }
+    beyond = run({"query": small}, limited(max_graphql_values=2), DIALECTS[0], allowed)
+    assert beyond == {"errors": [{"message": VALUES_REFUSAL.format(limit=2)}]}
+
+
+VALUES_REFUSAL = (
+    "the answer would hold more than {limit:,} values (fields resolved, in every list item): "
+    "limits.max_graphql_values"
+)
+
+
+def test_a_mutation_whose_answer_is_too_large_changes_nothing() -> None:
+    dialect = dialect_for("6.1.23")
+    target = state(limits=Limits(max_graphql_values=20))
+    document = (
+        "mutation($a: CreateInMemoryTableInput!) { createInMemoryTable(input: $a) "
+        "{ table { columns { table { columns { table { columns { name } } } } } } } }"
+    )
+    columns = [{"columnName": f"c{i}", "dataType": "INT"} for i in range(5)]
+    result = answer(target, dialect, document, {"a": {"tableName": "Fresh", "columns": columns}})
+    assert result == {"errors": [{"message": VALUES_REFUSAL.format(limit=20)}]}
+    assert list(target.tables) == ["Trades"]
+
+
+def lock_is_free(lock: Any) -> bool:
+    """Whether another thread could take ``lock`` now (an RLock is its owner's to re-take)."""
+    taken: list[bool] = []
+
+    def attempt() -> None:
+        if lock.acquire(blocking=False):
+            taken.append(True)
+            lock.release()
+
+    probe = threading.Thread(target=attempt)
+    probe.start()
+    probe.join()
+    return bool(taken)
+
+
+def test_reads_resolve_outside_the_data_lock(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A read may walk many values: holding the data lock meanwhile would stall every REST
+    # query, discovery and write of the other clients (ARCHITECTURE: lookups only).
+    target = state()
+    seen: list[bool] = []
+    original = resolvers._Table.__init__
+
+    def recording(self: Any, *args: Any) -> None:
+        seen.append(lock_is_free(target.lock))
+        original(self, *args)
+
+    monkeypatch.setattr(resolvers._Table, "__init__", recording)
+    result = run({"query": "{ dataModel { tables { name } } }"}, target, DIALECTS[0], allowed)
+    assert "errors" not in result
+    assert seen == [True]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakeserver.model import CsvOptions, DataError, Table, csv_rows, infer_types
+from fakeserver.model.loading import parse_csv
 
 from .samples import table
 
@@ -31,6 +34,10 @@ def test_csv_options_and_their_errors() -> None:
         ({"separator": ";;"}, "options.separator: must be one character"),
         ({"encoding": "rot13"}, "options.encoding: unknown encoding 'rot13'"),
         ({"encoding": "no-such"}, "options.encoding: unknown encoding"),
+        # Not a character set (nor one a real server knows), and its decoding takes time
+        # quadratic in the file's size: hours for a file within the load limit.
+        ({"encoding": "punycode"}, "options.encoding: unknown encoding 'punycode'"),
+        ({"encoding": "PunyCode"}, "options.encoding: unknown encoding 'PunyCode'"),
         ([1], "options must be an object"),
     ]:
         with pytest.raises(DataError, match=message):
@@ -94,3 +101,32 @@ def test_a_nul_or_any_bad_codec_name_is_a_400_naming_the_option(name: str) -> No
         CsvOptions.from_json({"encoding": name})
     assert caught.value.status == 400
     assert len(caught.value.message) < 100, "a long name is not echoed whole"
+
+
+class CountedName(str):
+    """A header cell that counts how often it is compared for equality."""
+
+    comparisons = 0
+
+    def strip(self, chars: str | None = None) -> CountedName:
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        CountedName.comparisons += 1
+        return str.__eq__(self, other)
+
+    __hash__ = str.__hash__
+
+
+def test_repeated_header_names_are_found_in_linear_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A header of n names compared with each other is n² comparisons: a 16 MiB CSV of short
+    # names (2.7 million) was hours of CPU before a single row was read.
+    n = 2_000
+    header = [CountedName(f"c{i}") for i in range(n)]
+    monkeypatch.setattr(csv, "reader", lambda *args, **kwargs: iter([header]))
+    CountedName.comparisons = 0
+    assert parse_csv("ignored", CsvOptions()) == (header, [])
+    assert CountedName.comparisons <= 2 * n
+    header.append(CountedName("c1"))
+    with pytest.raises(DataError, match=r"repeated column names \['c1'\]"):
+        parse_csv("ignored", CsvOptions())
