@@ -105,7 +105,7 @@ class Session:
         """Connect to the target at ``url`` and establish its tier.
 
         ``server_version`` and ``python_api_version`` are what this client expects; a
-        target started with others lands in a lesser tier, as SPEC §3.1 says. ``timeout``
+        target started with others lands in a lesser tier (:func:`decide_tier`). ``timeout``
         (seconds) bounds every request. Proxy and ``.netrc`` settings from the environment
         are ignored unless ``trust_env=True``.
         """

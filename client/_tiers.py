@@ -78,7 +78,18 @@ ADMIN_ROLE = "ROLE_ADMIN"
 
 
 def decide_tier(conditions: Conditions) -> Tier:
-    """The tier of a session, by the first rule of SPEC §3.1 that matches."""
+    """The tier of a session: the first of these rules that matches wins.
+
+    | tier | rule |
+    |---|---|
+    | `LOCAL` | a ∧ b ∧ c ∧ d |
+    | `REMOTE` | a ∧ b ∧ c ∧ ¬d |
+    | `NO_SECURITY_MANAGEMENT` | a ∧ b ∧ e ∧ f |
+    | `READ_ONLY` | e |
+    | `MINIMAL` | otherwise |
+
+    A condition that is unknown (`None`) counts as not met.
+    """
     a, b, c, d, e, f = (value is True for value in astuple(conditions))
     if a and b and c:
         return Tier.LOCAL if d else Tier.REMOTE

@@ -138,7 +138,7 @@ _CLIENT_ID = re.compile(r"^[\x21-\x7e]+$")  # RFC 6749 A.1: visible ASCII
 
 @dataclass(frozen=True)
 class OidcConfig:
-    """The target as its own OpenID Connect issuer (SPEC §4.3): the password grant.
+    """The target as its own OpenID Connect issuer: the password grant.
 
     The issuer is the server's URL plus ``path``: discovery at
     ``{issuer}/.well-known/openid-configuration``, tokens at ``{issuer}/token``, keys at
@@ -486,7 +486,7 @@ class ServerConfig:
 
     @classmethod
     def for_client(cls, client: str, **fields: Any) -> ServerConfig:
-        """A target that atoti-client release ``client`` calls compatible (SPEC §4.6).
+        """A target that atoti-client release ``client`` calls compatible.
 
         Its server version is the one that release expects and its Python API version the
         release's own; ``fields`` set the rest. An unknown release is a ``ValueError``

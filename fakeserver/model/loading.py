@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -65,58 +66,86 @@ class CsvOptions:
 Records = list[tuple[int, list[str]]]
 
 
-def parse_csv(text: str, options: CsvOptions) -> tuple[list[str] | None, Records]:
-    """(header or None, [(line number, cells)]); blank lines are skipped."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=options.separator, strict=True)
-    header: list[str] | None = None
-    records: Records = []
+def _reader(text: str, options: CsvOptions) -> Any:
+    return csv.reader(io.StringIO(text, newline=""), delimiter=options.separator, strict=True)
+
+
+def _header(reader: Any, options: CsvOptions) -> list[str] | None:
+    """The header row (read from ``reader``) when the options say there is one."""
+    if not options.header:
+        return None
     try:
         for cells in reader:
-            if not cells:
-                continue
-            if options.header and header is None:
+            if cells:
                 header = [c.strip() for c in cells]
-                continue
-            records.append((reader.line_num, cells))
+                break
+        else:
+            raise DataError("the CSV is empty: it has no header row")
     except csv.Error as error:
         raise DataError(f"CSV line {reader.line_num}: {error}") from None
-    if options.header and header is None:
-        raise DataError("the CSV is empty: it has no header row")
-    if header is not None:
-        duplicates = sorted({h for h in header if header.count(h) > 1})
-        if duplicates or "" in header:
-            raise DataError(f"CSV header: empty or repeated column names {duplicates or ['']}")
-    return header, records
+    duplicates = sorted({h for h in header if header.count(h) > 1})
+    if duplicates or "" in header:
+        raise DataError(f"CSV header: empty or repeated column names {duplicates or ['']}")
+    return header
+
+
+def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """``(line number, cells)`` of each row left in ``reader``; blank lines are skipped."""
+    try:
+        for cells in reader:
+            if cells:
+                yield reader.line_num, cells
+    except csv.Error as error:
+        raise DataError(f"CSV line {reader.line_num}: {error}") from None
+
+
+def parse_csv(text: str, options: CsvOptions) -> tuple[list[str] | None, Records]:
+    """(header or None, [(line number, cells)]); blank lines are skipped."""
+    reader = _reader(text, options)
+    header = _header(reader, options)
+    return header, list(_records(reader))
 
 
 def csv_rows(table: Table, text: str, options: CsvOptions) -> list[tuple[Any, ...]]:
-    """The CSV's rows prepared for ``table`` (header names map to columns, in any order)."""
-    header, records = parse_csv(text, options)
+    """The CSV's rows prepared for ``table`` (header names map to columns, in any order).
+
+    Rows are converted as the reader yields them: a file's cells are never all held as
+    text beside their values, so a load's memory stays a small multiple of the file.
+    """
+    reader = _reader(text, options)
+    header = _header(reader, options)
+    positions: list[int | None] | None = None
     if header is not None:
         unknown = [h for h in header if not table.has_column(h)]
         if unknown:
             raise DataError(f"table {table.name!r} has no column {unknown[0]!r} (CSV header)")
-    rows: list[Any] = []
-    labels = []
-    for index, (line, cells) in enumerate(records):
-        label = f"row {index} (CSV line {line})"
-        if header is not None:
+        # Cells reordered to the table's columns; a column the header lacks takes its default.
+        where = {name: position for position, name in enumerate(header)}
+        positions = [where.get(name) for name in table.column_names]
+    lines: list[int] = [0]  # the line of the row being converted, for its error message
+
+    def rows() -> Iterator[list[str | None]]:
+        for index, (line, cells) in enumerate(_records(reader)):
+            lines[0] = line
+            if positions is None:
+                yield list(cells)
+                continue
+            assert header is not None
             if len(cells) != len(header):
                 raise DataError(
-                    f"table {table.name!r}, {label}: {len(cells)} values for {len(header)} "
-                    "header columns"
+                    f"table {table.name!r}, row {index} (CSV line {line}): {len(cells)} values "
+                    f"for {len(header)} header columns"
                 )
-            rows.append(dict(zip(header, cells, strict=True)))
-        else:
-            rows.append(cells)
-        labels.append(label)
+            yield [None if p is None else cells[p] for p in positions]
 
     def convert(type_name: str, value: Any) -> Any:
         return parse_text(
             type_name, "" if value is None else value, array_separator=options.array_separator
         )
 
-    return table.prepare(rows, convert=convert, labels=labels)
+    return table.prepare_each(
+        rows(), convert=convert, label=lambda index: f"row {index} (CSV line {lines[0]})"
+    )
 
 
 _INFERENCE_ORDER = ("int", "long", "double", "boolean", "LocalDate", "LocalDateTime")

@@ -236,34 +236,55 @@ class Table:
         """
         if not isinstance(rows, list):
             raise DataError(f"table {self.name!r}: rows must be a list")
+        return self.prepare_each(
+            rows, convert=convert, label=labels.__getitem__ if labels else None
+        )
+
+    def prepare_each(
+        self,
+        rows: Iterable[object],
+        *,
+        convert: Convert = coerce,
+        label: Callable[[int], str] | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """:meth:`prepare` over rows produced one at a time (a CSV's, as they are parsed).
+
+        A row's cells are converted as soon as it arrives, so the cells of a whole file are
+        never held as text beside its values; ``label(index)`` names a row in an error.
+        """
         prepared = []
         width = len(self.columns)
         for index, row in enumerate(rows):
-            where = f"table {self.name!r}, {labels[index] if labels else f'row {index}'}"
+
+            def where(index: int = index) -> str:  # built only for an error message
+                return f"table {self.name!r}, {label(index) if label else f'row {index}'}"
+
             if isinstance(row, Mapping):
                 unknown = [k for k in row if k not in self._index]
                 if unknown:
-                    raise DataError(f"{where}: no column {short(unknown[0])}")
+                    raise DataError(f"{where()}: no column {short(unknown[0])}")
                 values = [row.get(c.name) for c in self.columns]
             elif isinstance(row, (list, tuple)):
                 if len(row) != width:
                     raise DataError(
-                        f"{where}: {len(row)} values for {width} columns "
+                        f"{where()}: {len(row)} values for {width} columns "
                         f"({', '.join(self.column_names)})"
                     )
                 values = list(row)
             else:
-                raise DataError(f"{where}: a row is a list of values or an object of column: value")
+                raise DataError(
+                    f"{where()}: a row is a list of values or an object of column: value"
+                )
             converted = []
             for column, value in zip(self.columns, values, strict=True):
                 try:
                     stored = convert(column.type, value)
                 except Mismatch as error:
-                    raise DataError(f"{where}, column {column.name!r}: {error}") from None
+                    raise DataError(f"{where()}, column {column.name!r}: {error}") from None
                 if stored is None:
                     stored = column.default
                     if stored is None and column.name in self.keys:
-                        raise DataError(f"{where}, column {column.name!r}: a key needs a value")
+                        raise DataError(f"{where()}, column {column.name!r}: a key needs a value")
                 converted.append(stored)
             prepared.append(tuple(converted))
         return prepared

@@ -1,7 +1,7 @@
 """The scenario matrix: every condition cell for every authentication mode, plus the failures.
 
-Three modules, one job each: :mod:`.rules` (SPEC §3 as data: the conditions, the tier
-rules, the capability table), :mod:`.catalog` (the scenarios built from them, and
+Three modules, one job each: :mod:`.rules` (the tier rules as data: the conditions, the
+tier rules, the capability table), :mod:`.catalog` (the scenarios built from them, and
 :func:`select`) and :mod:`.live` (the runner: a scenario's server running, the thin client
 driven over it — the only module here that imports the client).
 

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
+import inspect
 import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
 from fakeserver import (
     CubeSpec,
+    FakeServer,
     Fault,
     Limits,
+    OidcConfig,
     SecurityConfig,
     ServerConfig,
     TableSpec,
@@ -28,8 +32,11 @@ from fakeserver import (
     User,
 )
 from fakeserver.cli import _parser
+from fakeserver.plugin_startup import SETTINGS
+from fakeserver.scenarios import AUTH_MODES, matrix
+from fakeserver.scenarios.catalog import CredentialKind
 
-from .blocks import DOCS, ROOT, TOP_PAGES, pages
+from .blocks import DOCS, ROOT, TOP_PAGES, page_name, pages
 
 CONFIG_PAGE = DOCS / "reference" / "config.md"
 LIMITS_PAGES = [
@@ -37,10 +44,12 @@ LIMITS_PAGES = [
     *sorted((DOCS / "reference" / "limits").glob("*.md")),
 ]
 CLI_PAGE = DOCS / "reference" / "cli.md"
+PLUGIN_PAGE = DOCS / "reference" / "plugin.md"
 #: Every configuration class, and the page whose table lists its fields.
 TABLES: dict[type[Any], Path] = {
     ServerConfig: CONFIG_PAGE,
     SecurityConfig: CONFIG_PAGE,
+    OidcConfig: CONFIG_PAGE,
     User: CONFIG_PAGE,
     TlsConfig: CONFIG_PAGE,
     TableSpec: CONFIG_PAGE,
@@ -94,6 +103,24 @@ def test_every_limit_is_on_the_limits_pages() -> None:
         return
     missing = [f.name for f in dataclasses.fields(Limits) if f"`{f.name}`" not in text]
     assert not missing
+
+
+# -- the plugin ---------------------------------------------------------------------------------
+
+
+def test_the_plugin_page_lists_every_setting_in_its_precedence_table() -> None:
+    table = _section(PLUGIN_PAGE, "Options, environment, ini")
+    for setting in SETTINGS:
+        for name in (setting.option, setting.env, setting.ini):
+            assert f"`{name}" in table, f"{name} is not in the precedence table"
+
+
+def test_the_plugin_page_knows_every_auth_mode_and_credential_kind() -> None:
+    markers = _section(PLUGIN_PAGE, "Markers")
+    assert [mode for mode in AUTH_MODES if f"`{mode}`" not in markers] == []
+    text = PLUGIN_PAGE.read_text(encoding="utf-8")
+    assert [kind for kind in get_args(CredentialKind) if f'`"{kind}"`' not in text] == []
+    assert f"{len(matrix())} in all" in _section(PLUGIN_PAGE, "The matrix")
 
 
 # -- the command line ---------------------------------------------------------------------------
@@ -150,11 +177,45 @@ def test_the_readme_stays_short() -> None:
     assert len((ROOT / "README.md").read_text(encoding="utf-8").splitlines()) <= 220
 
 
+def test_the_readme_links_every_guide() -> None:
+    # The README is short and sends the reader on: a guide it does not name is not found.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    guides = sorted(p.relative_to(ROOT).as_posix() for p in (DOCS / "how-to").glob("*.md"))
+    assert [g for g in guides if f"]({g})" not in readme] == []
+
+
 def test_the_docs_env_is_in_the_default_tox_run() -> None:
     tox = (ROOT / "tox.ini").read_text(encoding="utf-8")
     env_list = re.search(r"^env_list =\n((?:    .*\n)+)", tox, re.M)
     assert env_list and "    docs\n" in env_list.group(1)
     assert "mkdocs build --strict" in tox
+
+
+def _expand(name: str) -> set[str]:
+    """tox's generative names: ``py3{12,13}`` -> {"py312", "py313"}."""
+    match = re.search(r"\{([^{}]*)\}", name)
+    if match is None:
+        return {name}
+    head, tail = name[: match.start()], name[match.end() :]
+    return {e for part in match.group(1).split(",") for e in _expand(head + part + tail)}
+
+
+def test_contributing_lists_every_tox_env() -> None:
+    tox = (ROOT / "tox.ini").read_text(encoding="utf-8")
+    env_list = re.search(r"^env_list =\n((?:    .*\n)+)", tox, re.M)
+    assert env_list
+    named = env_list.group(1).split() + re.findall(r"^\[testenv:([^\]]+)\]", tox, re.M)
+    envs = {env for name in named for env in _expand(name)}
+    table = _section(ROOT / "CONTRIBUTING.md", "Run the tests")
+    listed = {
+        env
+        for line in table.splitlines()
+        if line.startswith("| `")
+        for name in re.findall(r"`([^`]+)`", line.split("|")[1])
+        for env in _expand(name)
+    }
+    assert {"py313", "docs", "atoti-6.2.2"} <= envs
+    assert sorted(envs - listed) == []
 
 
 def test_pre_commit_runs_the_lint_env_checks() -> None:
@@ -170,6 +231,57 @@ def test_pre_commit_runs_the_lint_env_checks() -> None:
     folders = "|".join(paths.group(1).split())
     assert hooks.count(f"files: ^({folders})/") == 2
     assert "entry: ruff check\n" in hooks and "entry: ruff format --check\n" in hooks
+
+
+# -- no pointer to what a reader cannot open -----------------------------------------------------
+
+#: The product specification is the maintainers' contract and lives outside the repository:
+#: a reader of the docs or of the API reference (rendered from docstrings) cannot open it.
+_SPEC = re.compile(r"\bSPEC\b")
+PUBLIC_MODULES = ("fakeserver", "fakeserver_client", "fakeserver.scenarios")
+
+
+def _public_docstrings() -> dict[str, str]:
+    found = {}
+    for name in PUBLIC_MODULES:
+        module = importlib.import_module(name)
+        found[name] = module.__doc__ or ""
+        for export in module.__all__:
+            obj = getattr(module, export)
+            if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+                continue
+            found[f"{name}.{export}"] = obj.__doc__ or ""
+            for member, value in vars(obj).items() if inspect.isclass(obj) else ():
+                if member.startswith("_"):
+                    continue
+                inner = getattr(value, "__func__", value)
+                found[f"{name}.{export}.{member}"] = getattr(inner, "__doc__", None) or ""
+    return found
+
+
+#: FakeServer's own public names the API page leaves out: pytest-httpserver's hooks, which
+#: FakeServer overrides and a user never calls.
+UNDOCUMENTED_HOOKS = {"application", "dispatch", "respond_nohandler"}
+
+
+def test_the_api_page_lists_every_public_member_of_fake_server() -> None:
+    page = (DOCS / "reference" / "api" / "fakeserver.md").read_text(encoding="utf-8")
+    directive = page.split("::: fakeserver.FakeServer", 1)[1].split(":::", 1)[0]
+    listed = set(re.findall(r"^\s+- (\w+)$", directive, re.M))
+    own = {name for name in vars(FakeServer) if not name.startswith("_")} - UNDOCUMENTED_HOOKS
+    assert sorted(own - listed) == []
+    assert set(vars(FakeServer)) >= UNDOCUMENTED_HOOKS, "a hook is gone: drop it from the list"
+
+
+def test_no_page_cites_the_spec() -> None:
+    cited = [page_name(p) for p in pages() if _SPEC.search(p.read_text(encoding="utf-8"))]
+    assert cited == []
+
+
+def test_no_public_docstring_cites_the_spec() -> None:
+    docstrings = _public_docstrings()
+    assert "fakeserver.ServerConfig.for_client" in docstrings  # the walk reaches methods
+    assert [name for name, text in docstrings.items() if _SPEC.search(text)] == []
 
 
 # -- links and paths ----------------------------------------------------------------------------

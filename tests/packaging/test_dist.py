@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 PACKAGES = {"fakeserver", "fakeserver_client"}
+#: The status page's files (no CDN, no build step): every one must ship in the wheel.
+STATUS_PAGE = Path(__file__).resolve().parents[2] / "fakeserver" / "status_page"
 CLASSIFIERS = {
     "Framework :: Pytest",
     "Typing :: Typed",
@@ -45,6 +47,8 @@ def wheel_problems(names: list[str], metadata: Message) -> list[str]:
     if top - info != PACKAGES:
         problems.append(f"top-level names {sorted(top - info)}, expected {sorted(PACKAGES)}")
     problems += [f"no {p}/py.typed" for p in sorted(PACKAGES) if f"{p}/py.typed" not in names]
+    assets = sorted(f"fakeserver/status_page/{p.name}" for p in STATUS_PAGE.iterdir())
+    problems += [f"no {asset}" for asset in assets if asset not in names]
     if not any(n.endswith(".dist-info/licenses/LICENSE") for n in names):
         problems.append("no licence file (.dist-info/licenses/LICENSE)")
     if metadata.get("License-Expression") != "MIT":
@@ -85,6 +89,7 @@ def test_the_sdist_builds_the_same_and_carries_the_licence() -> None:
 
 GOOD = [
     "fakeserver/__init__.py",
+    *(f"fakeserver/status_page/{p.name}" for p in sorted(STATUS_PAGE.iterdir())),
     "fakeserver/py.typed",
     "fakeserver_client/__init__.py",
     "fakeserver_client/py.typed",
@@ -117,6 +122,7 @@ def test_a_fit_wheel_has_no_problem() -> None:
         ([*GOOD, "client/__init__.py"], {}, "top-level names ['client', 'fakeserver', "),
         ([*GOOD, "tests/test_x.py"], {}, "top-level names ['fakeserver', 'fakeserver_client', "),
         ([n for n in GOOD if n != "fakeserver_client/py.typed"], {}, "no fakeserver_client/py"),
+        ([n for n in GOOD if not n.endswith(".js")], {}, "no fakeserver/status_page/status.js"),
         ([n for n in GOOD if "LICENSE" not in n], {}, "no licence file"),
         (GOOD, {"License-Expression": None}, "License-Expression None"),
         (GOOD, {"Classifier": ["Typing :: Typed"]}, "classifiers missing: ['Framework :: "),
