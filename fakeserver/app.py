@@ -73,12 +73,15 @@ class Emulation:
     def _handle(self, request: Request) -> Response:
         try:
             endpoint, arguments = self._routes.match(request.path, request.method)
-        except (NotFound, MethodNotAllowed):
+        except NotFound:
             # A secured target asks who you are before it admits a path does not exist.
             authenticate(request, self.state)
             raise
+        except MethodNotAllowed as error:
+            authenticate(request, self.state)
+            raise self._wrong_method(request.path, error.valid_methods or ()) from None
         route = ROUTES[str(endpoint)]
-        if not route.exists(self.state.config):
+        if not route.exists(self.state.config, arguments):
             authenticate(request, self.state)
             raise NotFound()
         identity = authenticate(request, self.state) if route.access is not Access.PUBLIC else None
@@ -88,3 +91,21 @@ class Emulation:
             authorize(route.access, identity, self.state)
         context = Context(request, identity or ANONYMOUS, self.state, self.host, self.console)
         return route.view(context, **arguments)
+
+    def _wrong_method(self, path: str, methods: Iterable[str]) -> HTTPException:
+        """405 naming the methods this target has at ``path``; 404 when it has none.
+
+        The URL map holds every route of every target: a route this config lacks (the live
+        extension of an unexposed target, the status page turned off, an issuer elsewhere)
+        must not show through as "allowed with another method".
+        """
+        config = self.state.config
+        allowed = []
+        for method in methods:
+            try:
+                endpoint, arguments = self._routes.match(path, method)
+            except HTTPException:  # pragma: no cover - the map just allowed this method
+                continue
+            if ROUTES[str(endpoint)].exists(config, arguments):
+                allowed.append(method)
+        return MethodNotAllowed(valid_methods=allowed) if allowed else NotFound()

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .plugin_startup import (
+    CLIENT_SETTING,
     SETTINGS,
     FixtureConfigError,
     MarkerProblem,
@@ -28,6 +29,7 @@ from .plugin_startup import (
     header_lines,
     resolve_versions,
     scenario_properties,
+    setting_help,
 )
 
 if TYPE_CHECKING:
@@ -48,20 +50,15 @@ _SERVERS = pytest.StashKey["list[FakeServer]"]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("fakeserver", "fake Atoti target (fakeserver)")
     for setting in SETTINGS:
-        what = setting.field.replace("_", " ")
+        option_help, ini_help = setting_help(setting)
         group.addoption(
             setting.option,
             dest=setting.ini,
             default=None,
-            metavar="VERSION",
-            help=f"{what} the fake_* fixtures emulate (default: env {setting.env}, "
-            f"ini {setting.ini}, then {setting.default})",
+            metavar="RELEASE" if setting is CLIENT_SETTING else "VERSION",
+            help=option_help,
         )
-        parser.addini(
-            setting.ini,
-            f"{what} the fake_* fixtures emulate (overridden by env {setting.env} "
-            f"and {setting.option})",
-        )
+        parser.addini(setting.ini, ini_help)
 
 
 def pytest_configure(config: pytest.Config) -> None:

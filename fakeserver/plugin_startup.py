@@ -39,6 +39,7 @@ __all__ = [
     "header_lines",
     "resolve_versions",
     "scenario_properties",
+    "setting_help",
 ]
 
 # The user_properties that carry a scenario run to the controller (xdist) and junitxml.
@@ -95,6 +96,29 @@ CLIENT_SETTING = VersionSetting(
 )
 #: Every setting the plugin reads, as options, environment variables and ini keys.
 SETTINGS: tuple[VersionSetting, ...] = (*VERSION_SETTINGS, CLIENT_SETTING)
+
+
+def setting_help(setting: VersionSetting) -> tuple[str, str]:
+    """The ``--help`` text of a setting's option and of its ini key: where else it is read,
+    and what it falls back to (a version not set explicitly comes from the atoti-client
+    release when one is given)."""
+    if setting is CLIENT_SETTING:
+        what = (
+            "the atoti-client release whose server the fake_* fixtures emulate (e.g. 0.9.16, "
+            "or auto: the installed one): its server and Python API versions, for those not "
+            "set explicitly"
+        )
+        return (
+            f"{what} (default: env {setting.env}, then ini {setting.ini}; none)",
+            f"{what} (overridden by env {setting.env} and {setting.option})",
+        )
+    what = f"{setting.field.replace('_', ' ')} the fake_* fixtures emulate"
+    return (
+        f"{what} (default: env {setting.env}, ini {setting.ini}, then the "
+        f"{CLIENT_SETTING.option} release's, then {setting.default})",
+        f"{what} (overridden by env {setting.env} and {setting.option}; overrides the "
+        f"{CLIENT_SETTING.ini} release's)",
+    )
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,9 @@ _FAULT_NUMBERS = {
     "probability": float,
 }
 
+#: Every KEY of ``--fault KIND[:PATH][:KEY=VALUE,...]`` (the help names each one).
+FAULT_KEYS = frozenset({*_FAULT_NUMBERS, "method", "message"})
+
 
 def _fault(text: str) -> Fault:
     """``KIND[:PATH][:KEY=VALUE,...]``, e.g. ``error:*/ping:status=503,times=1``."""
@@ -86,10 +89,9 @@ def _fault(text: str) -> Fault:
     fields: dict[str, Any] = {"kind": kind, "path": path or "*"}
     for option in filter(None, (o.strip() for o in options.split(","))):
         key, equals, value = option.partition("=")
-        if not equals or key not in {*_FAULT_NUMBERS, "method", "message"}:
+        if not equals or key not in FAULT_KEYS:
             raise argparse.ArgumentTypeError(
-                f"{option!r}: expected KEY=VALUE with KEY one of "
-                f"{', '.join(sorted({*_FAULT_NUMBERS, 'method', 'message'}))}"
+                f"{option!r}: expected KEY=VALUE with KEY one of {', '.join(sorted(FAULT_KEYS))}"
             )
         try:
             fields[key] = _FAULT_NUMBERS.get(key, str)(value)
@@ -198,7 +200,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_fault,
         metavar="KIND[:PATH][:KEY=VALUE,...]",
         help="inject a fault (repeatable): latency (delay=, delay_max=), error (status=, "
-        "message=) or drop; PATH is a glob (default *); times= and probability= limit it; "
+        "message=) or drop; PATH is a glob (default *); times=, probability= and method= "
+        "limit it; "
         "e.g. --fault error:*/ping:status=503,times=1 --fault latency:*:delay=0.2,delay_max=1",
     )
 

@@ -22,7 +22,7 @@ from ..protocol import (
 )
 from ..security import Access
 from . import connect, data, database, graphql, mdx, oidc, security, status
-from .base import Context, Route, json_body, json_object, json_response
+from .base import ISSUER_PREFIX, Context, Route, json_body, json_object, json_response
 
 __all__ = [
     "ROUTES",
@@ -74,10 +74,10 @@ ROUTE_TABLE: tuple[Route, ...] = (
     ),
     # MDX (SPEC §4.4)
     Route(f"{PIVOT_PATH}/cube/query/mdx", ("POST",), Access.READ, mdx.mdx_query),
-    # the OAuth 2 issuer (SPEC §4.3): under SecurityConfig.oidc.path only, else 404
-    Route(f"/<path:prefix>{DISCOVERY_PATH}", ("GET",), Access.PUBLIC, oidc.discovery),
-    Route(f"/<path:prefix>{TOKEN_PATH}", ("POST",), Access.PUBLIC, oidc.token),
-    Route(f"/<path:prefix>{JWKS_PATH}", ("GET",), Access.PUBLIC, oidc.jwks),
+    # the OAuth 2 issuer (SPEC §4.3): under SecurityConfig.oidc.path only (Route.exists)
+    Route(f"{ISSUER_PREFIX}{DISCOVERY_PATH}", ("GET",), Access.PUBLIC, oidc.discovery),
+    Route(f"{ISSUER_PREFIX}{TOKEN_PATH}", ("POST",), Access.PUBLIC, oidc.token),
+    Route(f"{ISSUER_PREFIX}{JWKS_PATH}", ("GET",), Access.PUBLIC, oidc.jwks),
     # the data-model API over GraphQL (SPEC §4.6); writes check the live-extension rule
     Route(GRAPHQL_PATH, ("POST",), Access.READ, graphql.graphql),
     # the fake's own status page, when the config turns it on (not Atoti's)

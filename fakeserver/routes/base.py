@@ -10,7 +10,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +54,9 @@ class Context:
 
 
 View = Callable[..., Response]
+#: How the issuer's routes begin (``/<path:prefix>/token``, ...): the issuer's path is a
+#: matched part, checked against ``SecurityConfig.oidc.path`` by :meth:`Route.exists`.
+ISSUER_PREFIX = "/<path:prefix>"
 
 
 @dataclass(frozen=True)
@@ -71,15 +74,24 @@ class Route:
     endpoint: str = field(init=False)
     atoti: bool = field(init=False)  # only exists when the target is exposed to the Python API
     status: bool = field(init=False)  # only exists when the config turns the status page on
+    issuer: bool = field(init=False)  # only exists under the configured SecurityConfig.oidc.path
 
     def __post_init__(self) -> None:
         # Computed once here: the application reads them on every request.
         object.__setattr__(self, "endpoint", self.view.__name__)
         object.__setattr__(self, "atoti", self.path.startswith(ATOTI_PATH + "/"))
         object.__setattr__(self, "status", self.path.startswith(STATUS_PREFIX + "/"))
+        object.__setattr__(self, "issuer", self.path.startswith(ISSUER_PREFIX))
 
-    def exists(self, config: ServerConfig) -> bool:
-        """Whether this target has the route at all: if not, its path is unknown (404)."""
+    def exists(self, config: ServerConfig, arguments: Mapping[str, Any]) -> bool:
+        """Whether this target has the route at all: if not, its path is unknown (404).
+
+        ``arguments`` are the path's matched parts: an issuer route exists only under the
+        issuer's own path.
+        """
+        if self.issuer:
+            oidc = config.security.oidc if config.security is not None else None
+            return oidc is not None and f"/{arguments.get('prefix')}" == oidc.path
         return (config.exposed or not self.atoti) and (config.status_page or not self.status)
 
 

@@ -33,7 +33,7 @@ from fakeserver import (
 )
 from fakeserver.cli import _parser
 from fakeserver.plugin_startup import SETTINGS
-from fakeserver.scenarios import AUTH_MODES, matrix
+from fakeserver.scenarios import AUTH_MODES, LiveScenario, matrix
 from fakeserver.scenarios.catalog import CredentialKind
 
 from .blocks import DOCS, ROOT, TOP_PAGES, page_name, pages
@@ -108,11 +108,30 @@ def test_every_limit_is_on_the_limits_pages() -> None:
 # -- the plugin ---------------------------------------------------------------------------------
 
 
-def test_the_plugin_page_lists_every_setting_in_its_precedence_table() -> None:
-    table = _section(PLUGIN_PAGE, "Options, environment, ini")
+@pytest.mark.parametrize(
+    ("page", "heading"),
+    [
+        (PLUGIN_PAGE, "Options, environment, ini"),
+        (DOCS / "how-to" / "tox-factors.md", None),  # its table opens the page
+    ],
+    ids=["plugin", "tox-factors"],
+)
+def test_each_precedence_table_lists_every_setting(page: Path, heading: str | None) -> None:
+    text = page.read_text(encoding="utf-8") if heading is None else _section(page, heading)
+    table = "\n".join(line for line in text.splitlines() if line.startswith("| "))
+    assert "| precedence |" in table, f"{page.name} has no precedence table"
     for setting in SETTINGS:
         for name in (setting.option, setting.env, setting.ini):
-            assert f"`{name}" in table, f"{name} is not in the precedence table"
+            assert f"`{name}" in table, f"{page.name}: {name} is not in the precedence table"
+
+
+def test_the_plugin_page_names_what_fake_scenario_gives() -> None:
+    # LiveScenario's fields and public properties and methods: what a test can use.
+    fixtures = _section(PLUGIN_PAGE, "Fixtures")
+    members = {f.name for f in dataclasses.fields(LiveScenario)} | {
+        name for name in vars(LiveScenario) if not name.startswith("_")
+    }
+    assert sorted(m for m in members if f"`{m}" not in fixtures) == []
 
 
 def test_the_plugin_page_knows_every_auth_mode_and_credential_kind() -> None:

@@ -16,12 +16,12 @@ from werkzeug.wrappers import Request, Response
 
 from fakeserver import FakeServer, Fault, ServerConfig
 from fakeserver.app import Emulation
-from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH
+from fakeserver.protocol import ATOTI_PATH, PIVOT_PATH, STATUS_PREFIX
 from fakeserver.routes import ROUTES, Context
 from fakeserver.state import ServerState
 from fakeserver.wsgi import USER_KEY, DropConnection
 
-from ..conftest import SECURITY
+from ..conftest import OIDC_SECURITY, SECURITY
 from .wire import ADMIN, PLAIN, assert_error
 
 
@@ -100,6 +100,50 @@ def test_an_unexposed_target_asks_who_you_are_before_hiding_the_live_extension()
     assert secured.get(path, headers=ADMIN).status_code == 404
     unsecured = Client(emulation(ServerConfig(exposed=False)))
     assert unsecured.get(path).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("config", "method", "path"),
+    [
+        (ServerConfig(security=SECURITY, exposed=False), "GET", ATOTI_PATH + "/tables/t"),
+        (ServerConfig(security=SECURITY, exposed=False), "PUT", ATOTI_PATH + "/tables"),
+        (ServerConfig(security=SECURITY), "POST", STATUS_PREFIX + "/api/status"),
+        (ServerConfig(security=SECURITY), "GET", STATUS_PREFIX + "/api/reset"),
+        (ServerConfig(security=SECURITY), "GET", "/oidc/token"),
+        (ServerConfig(security=SECURITY), "POST", "/anything/jwks"),
+        (ServerConfig(security=OIDC_SECURITY), "GET", "/elsewhere/token"),
+    ],
+    ids=[
+        "live_extension_not_exposed",
+        "live_extension_not_exposed_listing",
+        "status_page_off",
+        "status_action_off",
+        "no_issuer",
+        "no_issuer_jwks",
+        "issuer_elsewhere",
+    ],
+)
+def test_a_route_the_target_lacks_is_not_found_whatever_the_method(
+    config: ServerConfig, method: str, path: str
+) -> None:
+    # Not 405 with an Allow header: that would say the path exists for another method.
+    app = Client(emulation(config))
+    assert app.open(path, method=method).status_code == 401  # who you are first
+    response = app.open(path, method=method, headers=ADMIN)
+    assert response.status_code == 404
+    assert "Allow" not in response.headers
+
+
+def test_a_route_the_target_has_is_405_with_the_methods_it_has() -> None:
+    app = Client(emulation(ServerConfig(security=OIDC_SECURITY, status_page=True)))
+    for path, allowed in [
+        ("/oidc/token", "POST"),
+        (STATUS_PREFIX + "/api/reset", "POST"),
+        (ATOTI_PATH + "/tables/t", "DELETE"),
+    ]:
+        response = app.open(path, method="PATCH", headers=ADMIN)
+        assert response.status_code == 405, path
+        assert response.headers["Allow"] == allowed, path
 
 
 @pytest.mark.parametrize(

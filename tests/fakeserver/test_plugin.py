@@ -73,6 +73,18 @@ def test_options_and_ini_keys_are_prefixed(pytester: pytest.Pytester) -> None:
     assert re.search(r"^\s+fake_atoti_client \(string\)", text, re.MULTILINE)
 
 
+def test_the_help_tells_each_options_fallbacks(pytester: pytest.Pytester) -> None:
+    text = pytester.runpytest(*QUIET, "--help").stdout.str()
+    group = text.split("fake Atoti target (fakeserver):", 1)[1].split("\n\n", 1)[0]
+    group = " ".join(group.split())
+    helps = dict(re.findall(r"(--fake-[\w-]+)=[A-Z]+ (.*?)(?= --fake-[\w-]+=[A-Z]|$)", group))
+    for option in ("--fake-server-version", "--fake-python-api-version"):
+        # the atoti-client release fills the versions nobody set explicitly
+        assert "--fake-atoti-client" in helps[option], helps[option]
+    assert "auto" in helps["--fake-atoti-client"]
+    assert "release" in helps["--fake-atoti-client"]
+
+
 def test_markers_are_registered(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest(*QUIET, "--markers")
     result.stdout.fnmatch_lines(

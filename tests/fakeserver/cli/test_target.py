@@ -23,6 +23,14 @@ def test_fault_flags_build_faults() -> None:
     )
     assert target._fault("drop") == Fault("drop", "*")
     assert target._fault("error:probability=0.5") == Fault("error", "*", probability=0.5)
+    assert target._fault("error:*:method=POST") == Fault("error", "*", method="POST")
+
+
+def test_the_fault_help_names_every_key() -> None:
+    parser = argparse.ArgumentParser()
+    target.add_arguments(parser)
+    action = next(a for a in parser._actions if "--fault" in a.option_strings)
+    assert sorted(k for k in target.FAULT_KEYS if f"{k}=" not in (action.help or "")) == []
 
 
 @pytest.mark.parametrize(
