@@ -79,13 +79,14 @@ class Credentials:
 
     kind: CredentialKind = "none"
     user: str | None = None
-    password: str | None = None
-    token: str | None = None
+    # Out of reprs: they end up in test reports and CI logs, demo credentials or not.
+    password: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
     cert_path: str | None = None
     key_path: str | None = None
     issuer_url: str | None = None
     client_id: str | None = None
-    client_secret: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

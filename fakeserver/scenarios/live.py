@@ -39,6 +39,11 @@ class LiveScenario:
     credentials: Credentials
     certificate_authority: str | None
 
+    def __repr__(self) -> str:
+        # Short: pytest prints it in every failure of a fake_scenario test.
+        expected = self.scenario.expected_tier or "connect failure"
+        return f"<LiveScenario {self.scenario.name} at {self.server.url} expecting {expected}>"
+
     @property
     def name(self) -> str:
         return self.scenario.name

@@ -111,3 +111,24 @@ def test_the_expired_token_scenario_presents_an_expired_jwt() -> None:
         assert claims["exp"] < time.time() - 30  # beyond the issuer's clock skew
         with pytest.raises(client.AuthenticationError, match="the token has expired"):
             live.connect()
+
+
+@pytest.mark.parametrize("name", ["basic-admin-same_api-local_host", "oauth2-wrong_client_secret"])
+def test_a_live_scenarios_repr_is_short_and_keeps_secrets_out(name: str) -> None:
+    scenario = next(s for s in matrix() if s.name == name)
+    secrets = [
+        v
+        for v in (
+            scenario.credentials.password,
+            scenario.credentials.token,
+            scenario.credentials.client_secret,
+        )
+        if v
+    ]
+    assert secrets  # the check below has something to find
+    with scenario.run() as live:
+        text = repr(live)
+        assert text.startswith(f"<LiveScenario {name} at {live.server.url}")
+        assert len(text) < 200
+        for shown in (text, repr(live.credentials), repr(scenario)):
+            assert not [s for s in secrets if s in shown], shown
