@@ -1,0 +1,45 @@
+"""How a config refuses a value: a ``ValueError`` that names the field, raised at construction.
+
+Every part of a config (:mod:`.parts`, :mod:`.target`) and the files it is read from
+(:mod:`.files`) refuse the same way, so a mistake surfaces at the line that made it rather
+than as a confusing answer on the wire.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
+from typing import Any
+
+from ..model import DataError, NameKind, check_name, short
+
+__all__ = ["checked_name", "fail", "is_number", "sequence"]
+
+
+def fail(field_name: str, problem: str) -> ValueError:
+    return ValueError(f"{field_name}: {problem}")
+
+
+def sequence(
+    field_name: str, value: object, what: str, *, unordered: bool = False
+) -> Sequence[Any] | AbstractSet[Any]:
+    """``value`` if it is a list or tuple (or a set, when order does not matter).
+
+    Anything else is refused by name: a string or a mapping would otherwise be read as
+    its characters or keys, and a generator would be used up by the first look.
+    """
+    if isinstance(value, (list, tuple)) or (unordered and isinstance(value, AbstractSet)):
+        return value
+    raise fail(field_name, f"must be {what}, not {short(value)}")
+
+
+def checked_name(field_name: str, value: object, kind: NameKind) -> str:
+    """``value`` if the model's one name rule accepts it for a ``kind``, as a config error."""
+    try:
+        return check_name(field_name, value, kind=kind)
+    except DataError as error:
+        raise ValueError(error.message) from None
+
+
+def is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
