@@ -11,6 +11,7 @@ import dataclasses
 import os
 import re
 import tempfile
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -146,10 +147,14 @@ class ServerConfig:
         """A target that atoti-client release ``client`` calls compatible.
 
         Its server version is the one that release expects and its Python API version the
-        release's own; ``fields`` set the rest. An unknown release is a ``ValueError``
-        listing the known ones.
+        release's own; ``fields`` set the rest. A release from 6.2.0 on that fakeserver does
+        not know yet gets the server of its own version (what every such release expects)
+        and a ``UserWarning`` saying so; an unknown older one is a ``ValueError`` listing
+        the known ones.
         """
         found = generation(client)
+        if found.caveat is not None:
+            warnings.warn(found.caveat, UserWarning, stacklevel=2)
         versions = {
             "server_version": found.server_version,
             "python_api_version": found.python_api_version,

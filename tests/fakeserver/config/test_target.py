@@ -45,6 +45,24 @@ def test_for_client_emulates_the_releases_server() -> None:
         ServerConfig.for_client("1.0")
 
 
+def test_for_client_serves_a_release_newer_than_the_table_and_warns() -> None:
+    with pytest.warns(UserWarning) as caught:
+        config = ServerConfig.for_client("6.3.0", exposed=False)
+    assert (config.server_version, config.python_api_version) == ("6.3.0", "6.3.0")
+    assert config.exposed is False
+    [warning] = caught
+    assert str(warning.message).startswith(
+        "atoti-client 6.3.0 is not in fakeserver's release table yet (newest: 6.2.2); "
+        "emulating server 6.3.0"
+    )
+    assert warning.filename == __file__  # the caller's line, not fakeserver's
+    for older in ("0.9.99", "0.8.0"):
+        with pytest.raises(
+            ValueError, match=r"is not a known release \(known releases are 0\.9\.0"
+        ):
+            ServerConfig.for_client(older)
+
+
 def test_pivot_ids_default_to_nine_and_are_checked() -> None:
     assert ServerConfig().pivot_ids == ("9",)
     assert ServerConfig(pivot_ids=["9", "10"]).pivot_ids == ("9", "10")  # type: ignore[arg-type]
