@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
-from typing import Any
+from typing import Any, TypeVar
 
 from ..model import DataError, NameKind, check_name, short
 
-__all__ = ["checked_name", "fail", "is_number", "sequence"]
+__all__ = ["checked_name", "fail", "instances", "is_number", "repeated", "sequence"]
+
+T = TypeVar("T")
 
 
 def fail(field_name: str, problem: str) -> ValueError:
@@ -31,6 +33,20 @@ def sequence(
     if isinstance(value, (list, tuple)) or (unordered and isinstance(value, AbstractSet)):
         return value
     raise fail(field_name, f"must be {what}, not {short(value)}")
+
+
+def instances(field_name: str, value: object, kind: type[T]) -> tuple[T, ...]:
+    """``value`` as a tuple of ``kind``: a list or tuple of them, each checked."""
+    items = tuple(sequence(field_name, value, f"a list of {kind.__name__}"))
+    for item in items:
+        if not isinstance(item, kind):
+            raise fail(field_name, f"{short(item)} is not a {kind.__name__}")
+    return items
+
+
+def repeated(names: Sequence[str]) -> list[str]:
+    """The names given more than once, sorted."""
+    return sorted({n for n in names if names.count(n) > 1})
 
 
 def checked_name(field_name: str, value: object, kind: NameKind) -> str:

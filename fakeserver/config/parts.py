@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from ..model import ATOTI_TYPES, SCALAR_TYPES, Table, short
 from ..protocol import STATUS_PREFIX
-from .checks import checked_name, fail, is_number, sequence
+from .checks import checked_name, fail, instances, is_number, repeated, sequence
 
 __all__ = [
     "DEFAULT_OIDC_CLIENTS",
@@ -154,12 +154,9 @@ class SecurityConfig:
     oidc: OidcConfig | None = None
 
     def __post_init__(self) -> None:
-        users = tuple(sequence("security.users", self.users, "a list of User"))
-        for user in users:
-            if not isinstance(user, User):
-                raise fail("security.users", f"{short(user)} is not a User")
+        users = instances("security.users", self.users, User)
         names = [u.name for u in users]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        duplicates = repeated(names)
         if duplicates:
             raise fail("security.users", f"duplicate user names {duplicates}")
         if not isinstance(self.tokens, Mapping):

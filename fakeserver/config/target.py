@@ -28,7 +28,7 @@ from ..protocol import (
     check_version,
 )
 from . import files
-from .checks import fail, sequence
+from .checks import fail, instances, repeated, sequence
 from .parts import CubeSpec, Fault, SecurityConfig, TableSpec, TlsConfig
 
 __all__ = ["ServerConfig"]
@@ -91,12 +91,9 @@ class ServerConfig:
             raise fail("max_body_size", "must be at least 1024 bytes")
         if not isinstance(self.limits, Limits):
             raise fail("limits", "must be a Limits")
-        tables = tuple(sequence("tables", self.tables, "a list of TableSpec"))
-        for table in tables:
-            if not isinstance(table, TableSpec):
-                raise fail("tables", f"{short(table)} is not a TableSpec")
+        tables = instances("tables", self.tables, TableSpec)
         names = [t.name for t in tables]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        duplicates = repeated(names)
         if duplicates:
             raise fail("tables", f"duplicate table name {duplicates[0]!r}")
         cubes = tuple(sequence("cubes", self.cubes, "a list of CubeSpec"))
@@ -105,8 +102,7 @@ class ServerConfig:
                 raise fail("cubes", f"{short(cube)} is not a CubeSpec")
             if cube.table not in names:
                 raise fail(f"cube {cube.name!r}.table", f"{cube.table!r} is not a configured table")
-        cube_names = [c.name for c in cubes]
-        if len(set(cube_names)) != len(cube_names):
+        if repeated([c.name for c in cubes]):
             raise fail("cubes", "duplicate cube names")
         if not isinstance(self.cloud_files, Mapping):
             raise fail("cloud_files", "must map cloud URLs to CSV text")
@@ -121,10 +117,7 @@ class ServerConfig:
         for root in roots:
             if not isinstance(root, str) or not os.path.isabs(root):
                 raise fail("file_roots", f"{short(root)} is not an absolute path")
-        faults = tuple(sequence("faults", self.faults, "a list of Fault"))
-        for fault in faults:
-            if not isinstance(fault, Fault):
-                raise fail("faults", f"{short(fault)} is not a Fault")
+        faults = instances("faults", self.faults, Fault)
         object.__setattr__(self, "faults", faults)
         object.__setattr__(self, "tables", tables)
         object.__setattr__(self, "cubes", cubes)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from fakeserver.config.checks import checked_name, fail, is_number, sequence
+from fakeserver.config.checks import (
+    checked_name,
+    fail,
+    instances,
+    is_number,
+    repeated,
+    sequence,
+)
 
 
 def test_fail_names_the_field() -> None:
@@ -40,3 +47,16 @@ def test_checked_name_is_the_models_rule_as_a_value_error() -> None:
 @pytest.mark.parametrize(("value", "number"), [(1, True), (0.5, True), (True, False), ("1", False)])
 def test_is_number_leaves_out_booleans(value: object, number: bool) -> None:
     assert is_number(value) is number
+
+
+def test_instances_are_a_tuple_of_one_kind() -> None:
+    assert instances("tables", [1, 2], int) == (1, 2)
+    with pytest.raises(ValueError, match=r"^tables: must be a list of int, not 'ab'"):
+        instances("tables", "ab", int)
+    with pytest.raises(ValueError, match=r"^tables: 'x' is not a int"):
+        instances("tables", (1, "x"), int)
+
+
+def test_repeated_names_are_each_named_once_in_order() -> None:
+    assert repeated(["b", "a", "b", "c", "a", "b"]) == ["a", "b"]
+    assert repeated(["a", "b"]) == []
