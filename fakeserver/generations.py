@@ -4,8 +4,11 @@ SPEC §4.6 as data, in one place. Each ``atoti-client`` release calls a target c
 (condition e) when its ``serverVersion`` is one exact string — or, from 0.9.3 on, any
 ``-SNAPSHOT`` version — and then reads a little more of it: GraphQL from 0.9.4 on, in a
 dialect that changed three times over the 6.1 servers (observed on the wire with every
-release; never taken from the client's code). Light on purpose: the plugin's version
-resolution imports this module at start-up, so it imports nothing beyond the stdlib.
+release; never taken from the client's code). From 6.2.0 on a release expects the server
+of its own version number, so a release newer than the table is not refused: it gets that
+server and the newest dialect, and says so (:attr:`Generation.caveat`). Light on purpose:
+the plugin's version resolution imports this module at start-up, so it imports nothing
+beyond the stdlib.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 __all__ = [
     "CLIENT_SERVER",
     "DIALECTS",
+    "OWN_VERSION_FROM",
     "SNAPSHOT_SUFFIX",
     "Dialect",
     "Generation",
@@ -54,6 +58,13 @@ CLIENT_SERVER: dict[str, str | None] = {
 #: From this release on, a ``serverVersion`` ending in :data:`SNAPSHOT_SUFFIX` is compatible too.
 SNAPSHOT_FROM = "0.9.3"
 SNAPSHOT_SUFFIX = "-SNAPSHOT"
+
+#: From this release on, each release expects the server of its own version number (the
+#: table above shows it); a release at or above it that the table does not list yet is
+#: taken to do the same. One below it is refused: its server cannot be guessed.
+OWN_VERSION_FROM = "6.2.0"
+#: The shape of a release the table may not list yet: three numbers (no pre-release).
+_RELEASE = re.compile(r"\d+\.\d+\.\d+")
 
 #: What a fake emulating 0.9.0's server reports: 0.9.0 accepts any version, and 6.1.0 is
 #: the server it was released with.
@@ -106,11 +117,25 @@ class Generation:
     expected_server: str | None  # None: the release checks no server version (0.9.0)
     server_version: str  # what the fake reports
     dialect: Dialect
+    #: False for a release newer than the table (see :data:`OWN_VERSION_FROM`).
+    listed: bool = True
 
     @property
     def python_api_version(self) -> str:
         """The Python API a target of this generation reports: the client's own version."""
         return self.client
+
+    @property
+    def caveat(self) -> str | None:
+        """What a user should be told once about this generation (None: nothing)."""
+        if self.listed:
+            return None
+        return (
+            f"atoti-client {self.client} is not in fakeserver's release table yet (newest: "
+            f"{known_clients()[-1]}); emulating server {self.server_version}, as every release "
+            f"from {OWN_VERSION_FROM} on expects the server of its own version, with the "
+            f"newest dialect ({self.dialect.name})"
+        )
 
 
 def _numbers(version: str) -> tuple[int, ...]:
@@ -124,8 +149,15 @@ def known_clients() -> tuple[str, ...]:
 
 
 def generation(client: str) -> Generation:
-    """The generation of the atoti-client release ``client`` (e.g. ``"0.9.16"``)."""
+    """The generation of the atoti-client release ``client`` (e.g. ``"0.9.16"``).
+
+    A release the table does not list is a :class:`UnknownClientError` naming the known
+    ones — unless it is a release from :data:`OWN_VERSION_FROM` on: then its generation is
+    the server of its own version with the newest dialect, ``listed=False``.
+    """
     if client not in CLIENT_SERVER:
+        if _RELEASE.fullmatch(client) and _numbers(client) >= _numbers(OWN_VERSION_FROM):
+            return Generation(client, client, client, DIALECTS[-1], listed=False)
         raise UnknownClientError(
             f"atoti-client {client!r} is not a known release (known releases are "
             f"{', '.join(CLIENT_SERVER)})"

@@ -133,6 +133,8 @@ class Versions:
 
     server_version: Setting
     python_api_version: Setting
+    #: What the header must say besides (an atoti-client release newer than the table).
+    notes: tuple[str, ...] = ()
 
     def fields(self) -> dict[str, str]:
         return {
@@ -158,7 +160,7 @@ def resolve_versions(
     > environment > ini) only fills the versions nobody set explicitly. Markers, more
     specific still, apply per test on top of this.
     """
-    derived = _client_versions(options, env, ini)
+    derived, notes = _client_versions(options, env, ini)
     resolved: dict[str, Setting] = {}
     for setting in VERSION_SETTINGS:
         candidates = (
@@ -172,7 +174,7 @@ def resolve_versions(
         except ValueError as error:
             raise FixtureConfigError(f"{source}: {error}") from None
         resolved[setting.field] = Setting(value, source)
-    return Versions(**resolved)
+    return Versions(**resolved, notes=notes)
 
 
 def _explicit(
@@ -190,11 +192,12 @@ def _explicit(
 
 def _client_versions(
     options: Mapping[str, str | None], env: Mapping[str, str], ini: Mapping[str, str | None]
-) -> dict[str, tuple[str, str]]:
-    """``{field: (version, source)}`` for the atoti-client setting; empty when it is unset."""
+) -> tuple[dict[str, tuple[str, str]], tuple[str, ...]]:
+    """``{field: (version, source)}`` for the atoti-client setting (empty when it is unset),
+    and the header's note on a release newer than the table."""
     given = next(((v, s) for v, s in _explicit(CLIENT_SETTING, options, env, ini) if v), None)
     if given is None:
-        return {}
+        return {}, ()
     # Only when asked: the table of generations and the package metadata.
     from .generations import UnknownClientError, generation
 
@@ -214,15 +217,18 @@ def _client_versions(
     except UnknownClientError as error:
         raise FixtureConfigError(f"{source}: {error}") from None
     origin = f"{source}: atoti-client {client}"
-    return {
+    versions = {
         "server_version": (found.server_version, origin),
         "python_api_version": (found.python_api_version, origin),
     }
+    # In the header, once per run (not a warning in every xdist worker's start-up).
+    return versions, (() if found.caveat is None else (found.caveat,))
 
 
 def header_lines(versions: Versions) -> list[str]:
     """``pytest``'s header: where the versions came from, and the fixtures' security default."""
-    return [f"fakeserver: {versions.describe()}", UNSECURED_DEFAULT]
+    notes = [f"fakeserver: {note}" for note in versions.notes]
+    return [f"fakeserver: {versions.describe()}", *notes, UNSECURED_DEFAULT]
 
 
 # -- the fake_scenario test parameter --------------------------------------------------------

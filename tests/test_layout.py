@@ -26,9 +26,9 @@ NO_TEST_FILE: dict[str, str] = {
     "tests/fakeserver/cli runs the command through it",
     "fakeserver/protocol.py": "constants, cross-checked against the client's in "
     "tests/test_protocol.py (above both packages, since it reads both), and the version "
-    "rule, tested through its two users in test_config.py and test_plugin_startup.py",
+    "rule, tested through its two users in config/test_target.py and test_plugin_startup.py",
     "fakeserver/wsgi.py": "the names the engine and the app agree on, no logic: "
-    "test_app.py, test_security.py and test_serving.py use each of them",
+    "test_app.py, test_security.py and serving/test_engine.py use each of them",
     "client/_host.py": "re-exports fakeserver.host, the one home of the host identity, "
     "tested in tests/fakeserver/test_host.py",
 }

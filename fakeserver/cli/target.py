@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import re
+import sys
 from typing import Any
 
 from ..config import Fault, OidcConfig, SecurityConfig, ServerConfig, TlsConfig, User
@@ -268,6 +269,8 @@ def build_config(args: argparse.Namespace) -> ServerConfig:
     if args.atoti_client is not None:
         with blame("--atoti-client"):
             found = generation(args.atoti_client)
+        if found.caveat is not None:  # a release newer than the table: served, and said
+            print(f"fakeserver: warning: --atoti-client: {found.caveat}", file=sys.stderr)
         config = config.replace(
             server_version=found.server_version, python_api_version=found.python_api_version
         )

@@ -101,7 +101,9 @@ def _new_table(name: object, columns: object, keys: object, defaults: object) ->
         raise FakeHTTPError(400, "defaultValues must map column names to values")
     if not isinstance(columns, dict):
         raise FakeHTTPError(400, "columns must map column names to Atoti types")
-    return Table(name, columns, _string_list(keys, "keys"), defaults)  # type: ignore[arg-type]
+    key_columns = _string_list(keys, "keys")
+    # The table's own first check, made here so that the name reaches it as a str.
+    return Table(check_name("name", name, kind="table"), columns, key_columns, defaults)
 
 
 def create_table(ctx: Context) -> Response:

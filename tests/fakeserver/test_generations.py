@@ -6,6 +6,7 @@ import pytest
 
 from fakeserver.generations import (
     CLIENT_SERVER,
+    DIALECTS,
     UnknownClientError,
     compatible,
     dialect_for,
@@ -47,6 +48,34 @@ def test_snapshots_are_compatible_from_0_9_3(client: str, snapshot: bool) -> Non
 
 def test_0_9_0_gets_the_server_it_shipped_with() -> None:
     assert generation("0.9.0").server_version == "6.1.0"
+
+
+@pytest.mark.parametrize("client", ["6.2.3", "6.3.0", "6.10.1", "7.0.0"])
+def test_a_release_newer_than_the_table_expects_its_own_server(client: str) -> None:
+    # From 6.2.0 on each release expects the server of its own version number.
+    found = generation(client)
+    assert (found.expected_server, found.server_version) == (client, client)
+    assert found.python_api_version == client
+    assert found.dialect == DIALECTS[-1] == dialect_for(client)
+    assert not found.listed
+    assert compatible(client, client) and not compatible(client, "6.2.2")
+    assert compatible(client, f"{client}-SNAPSHOT")
+    assert found.caveat == (
+        f"atoti-client {client} is not in fakeserver's release table yet (newest: 6.2.2); "
+        f"emulating server {client}, as every release from 6.2.0 on expects the server of "
+        "its own version, with the newest dialect (6.2.0)"
+    )
+
+
+def test_a_listed_release_has_nothing_to_say() -> None:
+    assert all(generation(client).listed for client in CLIENT_SERVER)
+    assert all(generation(client).caveat is None for client in CLIENT_SERVER)
+
+
+@pytest.mark.parametrize("client", ["0.9.99", "0.8.0", "6.1.24", "6.3.0rc1", "6.3", "7"])
+def test_an_unknown_release_below_6_2_0_or_not_a_release_is_refused(client: str) -> None:
+    with pytest.raises(UnknownClientError, match="not a known release"):
+        generation(client)
 
 
 def test_an_unknown_release_lists_the_known_ones() -> None:

@@ -586,6 +586,27 @@ def test_a_bad_version_stops_the_run(
     result.stderr.fnmatch_lines([f"*{message}"])
 
 
+def test_a_release_newer_than_the_table_runs_with_one_note_in_the_header(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        "def test_versions(fake_server):\n"
+        "    config = fake_server.config\n"
+        "    assert (config.server_version, config.python_api_version) == ('6.3.0', '6.3.0')\n"
+    )
+    result = pytester.runpytest(*STRICT, "--fake-atoti-client", "6.3.0")
+    result.assert_outcomes(passed=1)
+    notes = [line for line in result.outlines if "not in fakeserver's release table" in line]
+    assert notes == [
+        "fakeserver: atoti-client 6.3.0 is not in fakeserver's release table yet (newest: "
+        "6.2.2); emulating server 6.3.0, as every release from 6.2.0 on expects the server "
+        "of its own version, with the newest dialect (6.2.0)"
+    ]
+    pytester.runpytest(*STRICT, "--fake-atoti-client", "0.8.0").stderr.fnmatch_lines(
+        ["*--fake-atoti-client: atoti-client '0.8.0' is not a known release (known releases*"]
+    )
+
+
 # -- faults and teardown reports -------------------------------------------------------------
 
 FAULTS = """

@@ -200,6 +200,31 @@ def test_auto_reads_the_installed_client_from_package_metadata(
         resolve_versions({CLIENT_SETTING.option: "auto"}, {}, {})
 
 
+def test_auto_with_a_release_newer_than_the_table_runs_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.metadata
+
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "6.2.3")
+    versions = resolve_versions({CLIENT_SETTING.option: "auto"}, {}, {})
+    assert versions.fields() == {"server_version": "6.2.3", "python_api_version": "6.2.3"}
+    header = header_lines(versions)
+    assert header[0] == (
+        "fakeserver: server version 6.2.3 (--fake-atoti-client=auto: atoti-client 6.2.3), "
+        "python API version 6.2.3 (--fake-atoti-client=auto: atoti-client 6.2.3)"
+    )
+    assert header[1] == (
+        "fakeserver: atoti-client 6.2.3 is not in fakeserver's release table yet (newest: "
+        "6.2.2); emulating server 6.2.3, as every release from 6.2.0 on expects the server "
+        "of its own version, with the newest dialect (6.2.0)"
+    )
+    assert len(header) == 3
+    # Below 6.2.0, an unknown release still stops the run, listing the known ones.
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.9.99")
+    with pytest.raises(FixtureConfigError, match=r"=auto: atoti-client '0\.9\.99' is not a kn"):
+        resolve_versions({CLIENT_SETTING.option: "auto"}, {}, {})
+
+
 def test_header_names_the_sources_and_the_security_default() -> None:
     versions = resolve_versions({}, {"FAKESERVER_SERVER_VERSION": "6.1.3"}, {})
     assert header_lines(versions) == [

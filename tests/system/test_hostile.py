@@ -24,7 +24,7 @@ import pytest
 from fakeserver import FakeServer, Limits, ServerConfig, TlsConfig
 from fakeserver.protocol import PIVOT_PATH
 
-from ..fakeserver.test_serving import read_response
+from ..fakeserver.serving.test_engine import read_response
 
 PING = PIVOT_PATH + "/ping"
 GET_PING = f"GET {PING} HTTP/1.1\r\nHost: x\r\n\r\n".encode()

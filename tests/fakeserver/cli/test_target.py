@@ -145,6 +145,21 @@ def test_atoti_client_sets_both_versions_and_explicit_flags_win() -> None:
     assert (config.server_version, config.python_api_version) == ("6.1.2", "0.9.16")
 
 
+def test_an_atoti_client_newer_than_the_table_is_served_with_a_warning(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    parser = argparse.ArgumentParser()
+    target.add_arguments(parser)
+    config = target.build_config(parser.parse_args(["--atoti-client", "6.2.3"]))
+    assert (config.server_version, config.python_api_version) == ("6.2.3", "6.2.3")
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "fakeserver: warning: --atoti-client: atoti-client 6.2.3 is not in fakeserver's "
+        "release table yet (newest: 6.2.2); emulating server 6.2.3, as every release from "
+        "6.2.0 on expects the server of its own version, with the newest dialect (6.2.0)"
+    ]
+
+
 def test_an_unknown_atoti_client_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert_one_line_error(
         in_process(["serve", "--atoti-client", "0.8.0"], capsys), "known releases are 0.9.0"

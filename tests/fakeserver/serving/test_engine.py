@@ -191,7 +191,7 @@ def test_ipv6_loopback_when_available() -> None:
 
 
 def test_chunked_bodies_reach_the_app() -> None:
-    from ..conftest import SECURITY
+    from ...conftest import SECURITY
 
     with FakeServer(ServerConfig(security=SECURITY)) as server:
         auth = base64.b64encode(b"admin:admin-pass").decode()
@@ -376,7 +376,7 @@ def test_an_upgrade_request_is_answered_once_then_closed(open_server: FakeServer
 
 
 def test_chunked_trailers_never_become_headers() -> None:
-    from ..conftest import SECURITY
+    from ...conftest import SECURITY
 
     with FakeServer(ServerConfig(security=SECURITY)) as server:
         auth = base64.b64encode(b"admin:admin-pass").decode()
