@@ -4,7 +4,8 @@ Debian's ``chromium`` and ``chromium-driver`` packages, never a browser download
 time: Selenium is pointed at the system chromedriver, so Selenium Manager fetches nothing.
 Without them (or without Selenium) the tests are skipped, saying why, except where
 ``FAKESERVER_BROWSER_REQUIRED=1`` (set by ``.ci/run``, which installs them) makes that a
-failure, so CI cannot pass by skipping them. A failing test leaves a screenshot, named in its report.
+failure, so CI cannot pass by skipping them. A failing test leaves a screenshot, named in
+its report.
 """
 
 from __future__ import annotations
