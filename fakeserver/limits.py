@@ -64,9 +64,9 @@ class Limits:
     max_mdx_cells: int = 100_000
 
     # -- GraphQL ---------------------------------------------------------------------------
-    #: Characters of one GraphQL document (400 beyond).
+    #: Characters of one GraphQL document (a GraphQL error beyond, in an HTTP 200 answer).
     max_graphql_chars: int = 64 * 1024
-    #: Selection depth of one GraphQL operation, fragments expanded (400-class GraphQL error).
+    #: Selection depth of one GraphQL operation, fragments expanded (GraphQL error beyond).
     max_graphql_depth: int = 16
     #: Fields (aliases and ``__typename`` included) one GraphQL request selects, fragments
     #: expanded (GraphQL error beyond).

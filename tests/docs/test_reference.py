@@ -55,6 +55,7 @@ TABLES: dict[type[Any], Path] = {
     TableSpec: CONFIG_PAGE,
     CubeSpec: CONFIG_PAGE,
     Fault: CONFIG_PAGE,
+    Limits: LIMITS_PAGES[0],
 }
 #: What a default written as code may use.
 DEFAULT_NAMES = {"Limits": Limits, "tempfile": tempfile, "os": os}
@@ -96,13 +97,45 @@ def test_every_field_is_listed_with_its_default(kind: type[Any]) -> None:
         assert eval(code.group(1), dict(DEFAULT_NAMES)) == actual, f"{kind.__name__}.{name}"
 
 
-def test_every_limit_is_on_the_limits_pages() -> None:
-    text = "\n".join(p.read_text(encoding="utf-8") for p in LIMITS_PAGES if p.exists())
-    # The mkdocstrings directive renders every field with its default and its comment.
-    if re.search(r"^::: fakeserver(\.limits)?\.Limits\s*$", text, re.M):
-        return
-    missing = [f.name for f in dataclasses.fields(Limits) if f"`{f.name}`" not in text]
-    assert not missing
+#: The pages that detail limits in tables of their own, beside the limits page's summary.
+LIMIT_DETAIL_PAGES = [
+    *LIMITS_PAGES[1:],
+    DOCS / "reference" / "wire-protocol.md",
+    DOCS / "how-to" / "oauth2.md",
+]
+#: A limit's default as these pages write it: its first number ("16,777,216 (16 MiB)",
+#: "10.0 s", "16 KiB" for 16,384 bytes).
+_WRITTEN = re.compile(r"(?P<number>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>KiB|MiB)?")
+_UNITS = {None: 1, "KiB": 1024, "MiB": 1024 * 1024}
+
+
+def _written_default(text: str) -> float:
+    match = _WRITTEN.search(text)
+    assert match, f"no number in {text!r}"
+    return float(match["number"].replace(",", "")) * _UNITS[match["unit"]]
+
+
+def test_every_limit_is_detailed_and_each_detail_agrees_with_the_code() -> None:
+    defaults = {spec.name: spec.default for spec in dataclasses.fields(Limits)}
+    seen: set[str] = set()
+    for page in LIMIT_DETAIL_PAGES:
+        text = page.read_text(encoding="utf-8")
+        for name, written in _rows(text).items():
+            if name in defaults:
+                seen.add(name)
+                assert _written_default(written) == defaults[name], f"{page.name}: {name}"
+        # Prose such as "`Limits.max_token_request_bytes` (16 KiB)".
+        for match in re.finditer(r"`Limits\.(\w+)` \(([^)]+)\)", text):
+            seen.add(match[1])
+            assert _written_default(match[2]) == defaults[match[1]], f"{page.name}: {match[1]}"
+    assert sorted(set(defaults) - seen) == []
+
+
+def test_a_wrong_written_default_is_caught() -> None:
+    assert _written_default("16,777,216 (16 MiB)") == 16_777_216
+    assert _written_default("10.0 s") == 10.0
+    assert _written_default("16 KiB") == 16_384
+    assert _written_default("65,536 characters per document") != 65_535
 
 
 # -- the plugin ---------------------------------------------------------------------------------
