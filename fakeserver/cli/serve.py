@@ -135,11 +135,12 @@ def _write_issued(
     return _Issued(directory, str(ca), certificates, temporary)
 
 
-def _ready(path: str, url: str, issued: _Issued | None) -> None:
+def _ready(path: str, server: FakeServer, issued: _Issued | None) -> None:
     certificates = issued.certificates if issued is not None else {}
     data = {
-        "url": url,
+        "url": server.url,
         "ca": issued.ca if issued is not None else None,
+        "issuer": server.issuer_url,
         "client_certificates": {n: {"cert": c, "key": k} for n, (c, k) in certificates.items()},
     }
     try:
@@ -392,7 +393,7 @@ def run(args: argparse.Namespace) -> int:
             issued = _issue_files(server, config, args.cert_dir)
             _summary(server, config, issued, out)
             if args.ready_file is not None:
-                _ready(args.ready_file, server.url, issued)
+                _ready(args.ready_file, server, issued)
             signum = signals.wait()
             signals.restore()
             print(

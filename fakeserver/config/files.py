@@ -11,9 +11,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..limits import Limits
@@ -61,12 +61,10 @@ def fields_from(kind: type[ServerConfig], data: Mapping[str, Any]) -> dict[str, 
 
 def read_toml(path: str | os.PathLike[str]) -> Any:
     """The plain data of a TOML file; what cannot be read is one ``config:`` error."""
+    text = _read_text(path)
     try:
-        with open(path, "rb") as file:
-            data = tomllib.load(file)
-    except OSError as error:
-        raise fail("config", f"cannot read {os.fspath(path)!r}: {error.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
         raise fail("config", f"{os.fspath(path)!r} is not valid TOML: {error}") from None
     except RecursionError:  # tomllib recurses into nested arrays and tables
         raise fail("config", f"{os.fspath(path)!r} {_TOO_DEEP}") from None
@@ -75,15 +73,43 @@ def read_toml(path: str | os.PathLike[str]) -> Any:
 
 def read_json(path: str | os.PathLike[str]) -> Any:
     """The plain data of a JSON file; what cannot be read is one ``config:`` error."""
+    text = _read_text(path)
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise fail("config", f"cannot read {os.fspath(path)!r}: {error.strerror}") from None
-    except (ValueError, UnicodeDecodeError) as error:
+        data = json.loads(text)
+    except ValueError as error:
         raise fail("config", f"{os.fspath(path)!r} is not valid JSON: {error}") from None
     except RecursionError:
         raise fail("config", f"{os.fspath(path)!r} {_TOO_DEEP}") from None
     return _shallow(path, data)
+
+
+#: A FIFO or a device must fail, not block or stream forever: opened without blocking,
+#: then checked to be a regular file (what was opened, not what the path named before).
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
+
+
+def _read_text(path: str | os.PathLike[str]) -> str:
+    """The UTF-8 text of the regular file at ``path``, or one ``config:`` error."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise fail("config", f"{os.fspath(path)!r} is not a regular file")
+            with open(fd, "rb", closefd=False) as file:
+                data = file.read()
+        finally:
+            os.close(fd)
+    except OSError as error:
+        raise fail("config", f"cannot read {os.fspath(path)!r}: {error.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise fail("config", f"{os.fspath(path)!r} is not UTF-8 text: {error}") from None
 
 
 def plain(config: ServerConfig) -> dict[str, Any]:

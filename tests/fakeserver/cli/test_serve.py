@@ -31,6 +31,7 @@ def test_serve_default_is_a_secured_demo_and_stops_on_sigterm(tmp_path: Path) ->
     stale.write_text("{not json from an earlier run")
     with serve(tmp_path) as served:
         assert served.ready["ca"] is None
+        assert served.ready["issuer"] is None
         assert served.url.startswith("http://127.0.0.1:")
         versions = httpx.get(served.url + "/versions/rest").json()
         assert versions["serverVersion"] == "6.1.2"
@@ -148,6 +149,7 @@ def test_oidc_announces_the_issuer_and_its_curl_line_gets_a_token(tmp_path: Path
     with serve(tmp_path, "--tls", "--oidc") as served:
         ca = served.ready["ca"]
         issuer = served.url + "/oidc"
+        assert served.ready["issuer"] == issuer
         out = served.stdout
         assert f"oidc      issuer {issuer} (password grant, ES256 JWTs)" in out
         assert f"discovery {issuer}/.well-known/openid-configuration" in out
@@ -363,6 +365,11 @@ def test_mistakes_in_the_real_command(tmp_path: Path) -> None:
     deep = tmp_path / "deep.toml"
     deep.write_text("x = " + "[" * 5000 + "]" * 5000)  # a RecursionError traceback, once
     assert_one_line_error(fakeserver("serve", "--config", str(deep)), "deep.toml", "too deeply")
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)  # with no writer, reading it would block the command
+    assert_one_line_error(
+        fakeserver("serve", "--config", str(fifo)), "fifo.toml", "not a regular file"
+    )
 
 
 class _Tripwire(Exception):

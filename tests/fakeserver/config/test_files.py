@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +101,44 @@ def test_missing_and_invalid_json_files(tmp_path: Path) -> None:
     bad.write_text("[1, 2]")
     with pytest.raises(ValueError, match="config"):
         ServerConfig.from_json(bad)
+
+
+@pytest.mark.parametrize("read", [ServerConfig.from_toml, ServerConfig.from_json])
+def test_a_file_that_is_not_utf8_is_one_clear_error(tmp_path: Path, read: Any) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('server_version = "6.1.2" # café\n'.encode("latin-1"))
+    with pytest.raises(ValueError, match=r"^config: '.*latin1.toml' is not UTF-8 text: "):
+        read(path)
+
+
+@pytest.mark.parametrize("read", [ServerConfig.from_toml, ServerConfig.from_json])
+@pytest.mark.parametrize("kind", ["fifo", "directory", "device"])
+def test_only_a_regular_file_is_read_and_nothing_blocks(
+    tmp_path: Path, read: Any, kind: str
+) -> None:
+    path = tmp_path / "config"
+    if kind == "fifo":
+        os.mkfifo(path)  # no writer: a blocking open would wait forever
+    elif kind == "directory":
+        path.mkdir()
+    else:
+        path = Path("/dev/null")  # a character device
+    raised: list[BaseException] = []
+
+    def attempt() -> None:
+        try:
+            read(path)
+        except BaseException as error:  # examined below
+            raised.append(error)
+
+    reader = threading.Thread(target=attempt, daemon=True)
+    reader.start()
+    reader.join(timeout=30)  # a hang guard, not a timing: the read must not block
+    if reader.is_alive() and kind == "fifo":
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))  # release the reader
+    assert not reader.is_alive(), f"reading a {kind} blocked"
+    assert len(raised) == 1 and isinstance(raised[0], ValueError), raised
+    assert str(raised[0]) == f"config: {str(path)!r} is not a regular file"
 
 
 def test_oidc_from_toml_and_back(tmp_path: Path) -> None:
