@@ -7,10 +7,11 @@ text from the fake.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
-from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Context, Decimal, localcontext
 from typing import Any
 
 __all__ = ["decimal_format", "member_name"]
@@ -26,8 +27,17 @@ def _java_double(value: float) -> str:
         return "-0.0" if math.copysign(1, value) < 0 else "0.0"
     if 1e-3 <= abs(value) < 1e7:
         return repr(value)
-    sign, digits, exponent = Decimal(repr(value)).as_tuple()
+    shortest = Decimal(repr(value))
+    sign, digits, exponent = shortest.as_tuple()
     assert isinstance(exponent, int)
+    if len("".join(map(str, digits)).rstrip("0")) == 1:
+        # Java writes at least two digits, the pair nearest the exact value: the smallest
+        # double is 4.9E-324 (nearer 4.94e-324), not 5.0E-324.
+        with localcontext(Context(prec=2, rounding=ROUND_HALF_EVEN)):
+            pair = +Decimal(value)
+        if float(pair) == value:
+            sign, digits, exponent = pair.as_tuple()
+            assert isinstance(exponent, int)
     shown = "".join(map(str, digits)).rstrip("0") or "0"
     power = exponent + len(digits) - 1
     return f"{'-' if sign else ''}{shown[0]}.{shown[1:] or '0'}E{power}"
@@ -59,20 +69,89 @@ def member_name(value: Any) -> str:
 _FORMATTER = re.compile(r"(?:INT|LONG|FLOAT|DOUBLE)\[(.*)\]", re.DOTALL)
 #: Enough digits for any double, or any whole number a SUM of longs reaches, times 100.
 _EXACT_DIGITS = 800
-_NUMBER_PATTERN = re.compile(r"[#0][#0,]*(?:\.[#0]*)?|\.[#0]+")
+#: The number part of a pattern as Java accepts it: optional digits (#) before required ones
+#: (0), grouping commas in the whole part, then optional required then optional fraction digits.
+_NUMBER_PATTERN = re.compile(r"[#0,]*\.0*#*|[#0,]*[#0]")
+_LEGAL_WHOLE = re.compile(r"[#,]*[0,]*")
+#: What the prefix and suffix may not hold for this emulation: quotes, a negative
+#: subpattern, per mille, currency signs and pattern characters outside the number.
+_UNSUPPORTED = frozenset("'#0,.;\u2030\u00a4")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Pattern:
+    """The parts of a DecimalFormat number pattern that decide the text."""
+
+    min_integer: int
+    min_fraction: int
+    max_fraction: int
+    grouping: int
+    #: "0." and ".00": the decimal separator is written even with no fraction digit.
+    always_point: bool
+
+
+def _pattern(number: str) -> _Pattern | None:
+    """What ``DecimalFormat.applyPattern`` makes of ``number``; None when Java refuses it."""
+    whole, point, fraction = number.partition(".")
+    if not _LEGAL_WHOLE.fullmatch(whole) or whole.endswith(","):
+        return None
+    digits = whole.replace(",", "")
+    if not (digits or fraction):
+        return None
+    optional = len(digits) - len(digits.lstrip("#"))
+    min_integer, min_fraction = digits.count("0"), fraction.count("0")
+    if point and "0" not in digits + fraction and digits + fraction:
+        # Java's "###.##" rule: with no 0 at all, one digit is made required, the last one
+        # before the point (".##": the first one after it).
+        if digits:
+            min_integer = 1
+        else:
+            min_fraction = 1
+    grouping = len(whole) - whole.rfind(",") - 1 if "," in whole else 0
+    del optional
+    return _Pattern(
+        min_integer=min_integer,
+        min_fraction=min_fraction,
+        max_fraction=len(fraction),
+        grouping=grouping,
+        always_point=bool(point) and (not digits or not fraction),
+    )
+
+
+def _rounded(value: float | int, places: int) -> Decimal:
+    """``value`` rounded HALF_EVEN to ``places`` decimals, as Java's ``DigitList`` does.
+
+    Java rounds the shortest decimal digits of a double, not its exact binary value: 1e23
+    is written with zeros where its exact value has other digits. Where those digits stop at
+    an exact half, it looks at the exact value: 1.005 is just below 1.005 and rounds down,
+    2.345 just above and rounds up, 0.125 is exact and rounds to even.
+    """
+    quantum = Decimal(1).scaleb(-places)
+    exact = Decimal(value)
+    if isinstance(value, int):
+        return exact.quantize(quantum, rounding=ROUND_HALF_EVEN)
+    shortest = Decimal(repr(value))
+    rounding = ROUND_HALF_EVEN
+    if abs(shortest - shortest.quantize(quantum, rounding=ROUND_DOWN)) * 2 == quantum:
+        if abs(exact) > abs(shortest):
+            rounding = ROUND_UP
+        elif abs(exact) < abs(shortest):
+            rounding = ROUND_DOWN
+    return shortest.quantize(quantum, rounding=rounding)
 
 
 def decimal_format(value: Any, pattern: str | None) -> str:
-    """``value`` as Atoti's formatter (Java ``DecimalFormat``: HALF_EVEN, grouping) writes it.
+    """``value`` as Atoti's formatter (Java ``DecimalFormat``, US symbols) writes it.
 
-    Understood: ``#,###``, ``#,##0.00``, ``INT[...]``/``DOUBLE[...]`` wrappers, a literal
-    prefix and suffix, and ``%``. Anything else (quotes, ``;``, exponents), and any
-    non-number, is written as Java's ``toString`` would.
+    Understood: a number pattern such as ``#,###``, ``#,##0.00``, ``0.##`` or ``.00``,
+    ``INT[...]``/``DOUBLE[...]`` wrappers, a literal prefix and suffix, and ``%``. Anything
+    else (quotes, ``;``, exponents, per mille), and any non-number, is written as Java's
+    ``toString`` would. Checked against texts recorded from Java's own DecimalFormat.
     """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
     plain = member_name(value)
-    if not pattern or (isinstance(value, float) and not math.isfinite(value)):
+    if not pattern:
         return plain
     wrapped = _FORMATTER.fullmatch(pattern)
     inner = wrapped.group(1) if wrapped else pattern
@@ -80,27 +159,29 @@ def decimal_format(value: Any, pattern: str | None) -> str:
     if match is None:
         return plain
     prefix, suffix = inner[: match.start()], inner[match.end() :]
-    if any(c in prefix + suffix for c in "'#0;E\u2030\u00a4"):
+    shape = _pattern(match.group())
+    if shape is None or _UNSUPPORTED.intersection(prefix + suffix):
         return plain
-    integer_part, _, fraction_part = match.group().partition(".")
-    # Exact arithmetic whatever the value: a double's exact decimal expansion has up to 767
-    # significant digits (1e308 has 309 before the point), far past Decimal's default 28.
-    with localcontext(Context(prec=_EXACT_DIGITS + len(fraction_part), rounding=ROUND_HALF_EVEN)):
-        number = Decimal(value)  # the double's exact value, as Java rounds it since JDK 8
-        if "%" in prefix + suffix:
-            number *= 100
-        rounded = number.quantize(Decimal(1).scaleb(-len(fraction_part)))
-    grouping = len(integer_part) - integer_part.rfind(",") - 1 if "," in integer_part else 0
-    min_integer = integer_part.count("0")
-    min_fraction = len(fraction_part) - len(fraction_part.lstrip("0"))
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"  # Java writes neither sign, prefix nor suffix
+    percent = "%" in prefix + suffix
+    if percent:
+        # Java multiplies first, a double by a double: 0.00125 becomes 0.125, a tie.
+        value = value * 100
+    negative = value < 0 or (isinstance(value, float) and math.copysign(1.0, value) < 0)
+    sign = "-" if negative else ""
+    if isinstance(value, float) and math.isinf(value):
+        return f"{sign}{prefix}\u221e{suffix}"
+    with localcontext(Context(prec=_EXACT_DIGITS + shape.max_fraction)):
+        rounded = _rounded(value, shape.max_fraction)
     whole, _, fraction = f"{abs(rounded):f}".partition(".")
     fraction = fraction.rstrip("0")
-    fraction += "0" * (min_fraction - len(fraction))
-    whole = whole.lstrip("0").rjust(min_integer, "0")
-    if grouping and whole:
-        head = len(whole) % grouping or grouping
-        rest = range(head, len(whole), grouping)
-        whole = ",".join([whole[:head]] + [whole[i : i + grouping] for i in rest])
-    # Java writes a lone zero when neither integer nor fraction digits are shown.
-    text = f"{whole}.{fraction}" if fraction else whole or "0"
-    return f"{'-' if rounded < 0 else ''}{prefix}{text}{suffix}"
+    fraction += "0" * (shape.min_fraction - len(fraction))
+    whole = whole.lstrip("0").rjust(shape.min_integer, "0")
+    if shape.grouping and whole:
+        head = len(whole) % shape.grouping or shape.grouping
+        rest = range(head, len(whole), shape.grouping)
+        whole = ",".join([whole[:head]] + [whole[i : i + shape.grouping] for i in rest])
+    # Java writes a lone zero rather than no digit at all.
+    text = f"{whole}.{fraction}" if fraction or shape.always_point else whole or "0"
+    return f"{sign}{prefix}{text}{suffix}"

@@ -1,0 +1,1 @@
+"""Texts recorded from Java, and the script that records them."""
