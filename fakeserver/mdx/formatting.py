@@ -78,6 +78,11 @@ _LEGAL_WHOLE = re.compile(r"[#,]*[0,]*")
 _UNSUPPORTED = frozenset("'#0,.;\u2030\u00a4")
 
 
+#: Java's own caps on the digits a pattern can ask of a double (DecimalFormat's
+#: DOUBLE_INTEGER_DIGITS and DOUBLE_FRACTION_DIGITS).
+_MAX_INTEGER_DIGITS, _MAX_FRACTION_DIGITS = 309, 340
+
+
 @dataclasses.dataclass(frozen=True)
 class _Pattern:
     """The parts of a DecimalFormat number pattern that decide the text."""
@@ -98,7 +103,6 @@ def _pattern(number: str) -> _Pattern | None:
     digits = whole.replace(",", "")
     if not (digits or fraction):
         return None
-    optional = len(digits) - len(digits.lstrip("#"))
     min_integer, min_fraction = digits.count("0"), fraction.count("0")
     if point and "0" not in digits + fraction and digits + fraction:
         # Java's "###.##" rule: with no 0 at all, one digit is made required, the last one
@@ -108,11 +112,10 @@ def _pattern(number: str) -> _Pattern | None:
         else:
             min_fraction = 1
     grouping = len(whole) - whole.rfind(",") - 1 if "," in whole else 0
-    del optional
     return _Pattern(
-        min_integer=min_integer,
-        min_fraction=min_fraction,
-        max_fraction=len(fraction),
+        min_integer=min(min_integer, _MAX_INTEGER_DIGITS),
+        min_fraction=min(min_fraction, _MAX_FRACTION_DIGITS),
+        max_fraction=min(len(fraction), _MAX_FRACTION_DIGITS),
         grouping=grouping,
         always_point=bool(point) and (not digits or not fraction),
     )
@@ -131,6 +134,14 @@ def _rounded(value: float | int, places: int) -> Decimal:
     if isinstance(value, int):
         return exact.quantize(quantum, rounding=ROUND_HALF_EVEN)
     shortest = Decimal(repr(value))
+    if (
+        abs(value) < 1e-3
+        and shortest.as_tuple().digits == (5,)
+        and shortest.adjusted() == -places - 1
+    ):
+        # Java's digits for such a value are "5.0E-n": it sees the zero after the 5 and rounds
+        # down, though the double lies just above the half (0.0005 with 0.000 is 0.000).
+        return Decimal(0).quantize(quantum)
     rounding = ROUND_HALF_EVEN
     if abs(shortest - shortest.quantize(quantum, rounding=ROUND_DOWN)) * 2 == quantum:
         if abs(exact) > abs(shortest):
@@ -160,7 +171,12 @@ def decimal_format(value: Any, pattern: str | None) -> str:
         return plain
     prefix, suffix = inner[: match.start()], inner[match.end() :]
     shape = _pattern(match.group())
-    if shape is None or _UNSUPPORTED.intersection(prefix + suffix):
+    if (
+        shape is None
+        or _UNSUPPORTED.intersection(prefix + suffix)
+        or (prefix + suffix).count("%") > 1  # Java refuses the pattern
+        or suffix.startswith("E")  # an exponent, not emulated (and "0.00EUR" is refused)
+    ):
         return plain
     if isinstance(value, float) and math.isnan(value):
         return "NaN"  # Java writes neither sign, prefix nor suffix

@@ -5,7 +5,8 @@
 //
 // Reads "kind<TAB>value<TAB>pattern" lines (kind: double or long) and prints each with the
 // formatted text appended, with US symbols as a server in an English locale writes them;
-// an empty pattern records Double.toString, the name of a double member.
+// an empty pattern records Double.toString, the name of a double member, and a pattern
+// DecimalFormat refuses is recorded as "!refused".
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -23,10 +24,15 @@ public class RecordDecimalFormat {
             String text;
             if (f[2].isEmpty()) {  // no pattern: the member name, Double.toString
                 text = Double.toString(Double.parseDouble(f[1]));
-            } else if (f[0].equals("long")) {
-                text = new DecimalFormat(f[2], symbols).format(Long.parseLong(f[1]));
             } else {
-                text = new DecimalFormat(f[2], symbols).format(Double.parseDouble(f[1]));
+                try {
+                    DecimalFormat format = new DecimalFormat(f[2], symbols);
+                    text = f[0].equals("long")
+                        ? format.format(Long.parseLong(f[1]))
+                        : format.format(Double.parseDouble(f[1]));
+                } catch (IllegalArgumentException refused) {
+                    text = "!refused";  // a pattern Java does not accept
+                }
             }
             out.append(line).append('\t').append(text).append('\n');
         }
