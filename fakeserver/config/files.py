@@ -83,8 +83,11 @@ def read_json(path: str | os.PathLike[str]) -> Any:
     return _shallow(path, data)
 
 
-#: A FIFO or a device must fail, not block or stream forever: opened without blocking,
-#: then checked to be a regular file (what was opened, not what the path named before).
+#: The most a config file or pipe may hold: a config is written by hand or by a script, and
+#: a stream with no end (a pipe from ``yes``) must not fill memory.
+MAX_CONFIG_BYTES = 64 * 1024 * 1024
+#: Opened without blocking, so a FIFO nobody writes to cannot hang the open; what was opened
+#: (not what the path named a moment before) is then checked with fstat.
 _OPEN_FLAGS = (
     os.O_RDONLY
     | getattr(os, "O_NONBLOCK", 0)
@@ -94,22 +97,35 @@ _OPEN_FLAGS = (
 
 
 def _read_text(path: str | os.PathLike[str]) -> str:
-    """The UTF-8 text of the regular file at ``path``, or one ``config:`` error."""
+    """The UTF-8 text of the regular file or pipe at ``path``, or one ``config:`` error.
+
+    A pipe (``--config <(envsubst < t.toml)``, ``/dev/stdin``) is read to its end; a
+    directory or a device is refused, never read.
+    """
+    name = repr(os.fspath(path))
     try:
         fd = os.open(path, _OPEN_FLAGS)
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise fail("config", f"{os.fspath(path)!r} is not a regular file")
+            mode = os.fstat(fd).st_mode
+            pipe = stat.S_ISFIFO(mode)
+            if not (pipe or stat.S_ISREG(mode)):
+                raise fail("config", f"{name} is not a regular file or a pipe")
+            if pipe:
+                os.set_blocking(fd, True)  # its writer may still be writing
             with open(fd, "rb", closefd=False) as file:
-                data = file.read()
+                data = file.read(MAX_CONFIG_BYTES + 1)
         finally:
             os.close(fd)
     except OSError as error:
-        raise fail("config", f"cannot read {os.fspath(path)!r}: {error.strerror}") from None
+        raise fail("config", f"cannot read {name}: {error.strerror}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise fail("config", f"{name} holds more than {MAX_CONFIG_BYTES} bytes")
+    if pipe and not data:
+        raise fail("config", f"nothing came through the pipe {name} (is anything writing to it?)")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise fail("config", f"{os.fspath(path)!r} is not UTF-8 text: {error}") from None
+        raise fail("config", f"{name} is not UTF-8 text: {error}") from None
 
 
 def plain(config: ServerConfig) -> dict[str, Any]:

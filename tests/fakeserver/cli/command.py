@@ -90,15 +90,29 @@ class Served:
 
 
 @contextmanager
-def serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Served]:
-    """``fakeserver serve --port 0 --ready-file ...``, up once the ready file appears."""
+def serve(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> Iterator[Served]:
+    """``fakeserver serve --port 0 --ready-file ...``, up once the ready file appears;
+    ``stdin``, when given, is written to the command's standard input, then closed."""
     ready_file = tmp_path / "ready.json"
     out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
     command = [sys.executable, "-m", "fakeserver", "serve", "--port", "0"]
     command += ["--ready-file", str(ready_file), *args]
     # Files, not pipes: a chatty -v server can never block on a full pipe.
     with out.open("w") as stdout, err.open("w") as stderr:
-        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=env or ENV, text=True)
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+            stdout=stdout,
+            stderr=stderr,
+            env=env or ENV,
+            text=True,
+        )
+    if stdin is not None:
+        assert process.stdin is not None
+        process.stdin.write(stdin)
+        process.stdin.close()
     try:
         ready = _wait_ready(process, ready_file, err)
         yield Served(process, ready, ready_file, out, err)

@@ -283,6 +283,14 @@ def test_config_file_with_flags_on_top(tmp_path: Path) -> None:
     assert "trades" not in served.stdout, "a config file replaces the demo"
 
 
+def test_a_config_through_a_pipe(tmp_path: Path) -> None:
+    # As in `envsubst < target.toml | fakeserver serve --config /dev/stdin`.
+    piped = 'server_version = "6.1.7"\n'
+    with serve(tmp_path, "--config", "/dev/stdin", "--unsecured", stdin=piped) as served:
+        versions = httpx.get(served.url + "/versions/rest").json()
+        assert versions["serverVersion"] == "6.1.7"
+
+
 def test_json_config_unsecured_not_exposed(tmp_path: Path) -> None:
     config = tmp_path / "target.json"
     config.write_text(json.dumps({"exposed": False, "server_version": "6.1.4"}))
@@ -368,7 +376,10 @@ def test_mistakes_in_the_real_command(tmp_path: Path) -> None:
     fifo = tmp_path / "fifo.toml"
     os.mkfifo(fifo)  # with no writer, reading it would block the command
     assert_one_line_error(
-        fakeserver("serve", "--config", str(fifo)), "fifo.toml", "not a regular file"
+        fakeserver("serve", "--config", str(fifo)), "fifo.toml", "nothing came through the pipe"
+    )
+    assert_one_line_error(
+        fakeserver("serve", "--config", str(tmp_path)), "is not a regular file or a pipe"
     )
 
 

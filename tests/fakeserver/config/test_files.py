@@ -20,6 +20,7 @@ from fakeserver import (
     TableSpec,
     TlsConfig,
 )
+from fakeserver.config import files
 
 from ..model.samples import SCALARS
 
@@ -112,9 +113,16 @@ def test_a_file_that_is_not_utf8_is_one_clear_error(tmp_path: Path, read: Any) -
 
 
 @pytest.mark.parametrize("read", [ServerConfig.from_toml, ServerConfig.from_json])
-@pytest.mark.parametrize("kind", ["fifo", "directory", "device"])
-def test_only_a_regular_file_is_read_and_nothing_blocks(
-    tmp_path: Path, read: Any, kind: str
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("fifo", "nothing came through the pipe {path!r} (is anything writing to it?)"),
+        ("directory", "{path!r} is not a regular file or a pipe"),
+        ("device", "{path!r} is not a regular file or a pipe"),
+    ],
+)
+def test_what_is_not_a_file_or_a_pipe_with_data_fails_and_nothing_blocks(
+    tmp_path: Path, read: Any, kind: str, message: str
 ) -> None:
     path = tmp_path / "config"
     if kind == "fifo":
@@ -138,7 +146,37 @@ def test_only_a_regular_file_is_read_and_nothing_blocks(
         os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))  # release the reader
     assert not reader.is_alive(), f"reading a {kind} blocked"
     assert len(raised) == 1 and isinstance(raised[0], ValueError), raised
-    assert str(raised[0]) == f"config: {str(path)!r} is not a regular file"
+    assert str(raised[0]) == "config: " + message.format(path=str(path))
+
+
+def test_a_pipe_is_read_to_its_end() -> None:
+    # What --config <(envsubst < target.toml) and --config /dev/stdin hand over.
+    read_end, write_end = os.pipe()
+
+    def write() -> None:
+        os.write(write_end, b'server_version = "6.1.7"\n')
+        os.close(write_end)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        config = ServerConfig.from_toml(f"/dev/fd/{read_end}")
+    finally:
+        writer.join()
+        os.close(read_end)
+    assert config.server_version == "6.1.7"
+
+
+def test_a_config_larger_than_the_bound_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(files, "MAX_CONFIG_BYTES", 64)
+    path = tmp_path / "big.toml"
+    path.write_text('server_version = "6.1.2"\n' + "# padding\n" * 5)
+    with pytest.raises(ValueError, match=r"^config: '.*big.toml' holds more than 64 bytes$"):
+        ServerConfig.from_toml(path)
+    path.write_text('server_version = "6.1.2"\n')
+    assert ServerConfig.from_toml(path).server_version == "6.1.2"
 
 
 def test_oidc_from_toml_and_back(tmp_path: Path) -> None:
