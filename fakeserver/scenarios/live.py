@@ -15,7 +15,34 @@ import fakeserver_client as client
 from ..server import FakeServer
 from .catalog import Credentials, Scenario
 
-__all__ = ["LiveScenario", "Outcome"]
+__all__ = ["LiveScenario", "Outcome", "authentication_for"]
+
+
+def authentication_for(
+    credentials: Credentials, *, issuer_url: str | None = None
+) -> client.Authentication | None:
+    """``credentials`` as the thin client's authentication object; None for anonymous.
+
+    ``issuer_url`` replaces the credentials' own, for a caller that routes the issuer
+    elsewhere (in-process transports have no real host).
+    """
+    c = credentials
+    if c.kind == "basic" and c.user is not None:
+        return client.BasicAuthentication(c.user, c.password or "")
+    if c.kind == "bearer" and c.token is not None:
+        return client.TokenAuthentication(c.token)
+    if c.kind == "certificate" and c.cert_path is not None:
+        return client.ClientCertificate(c.cert_path, c.key_path)
+    issuer = issuer_url or c.issuer_url
+    if c.kind == "oauth2" and c.user is not None and issuer is not None:
+        return client.OAuth2ResourceOwnerPasswordAuthentication(
+            username=c.user,
+            password=c.password or "",
+            client_id=c.client_id or "",
+            client_secret=c.client_secret or "",
+            issuer_url=issuer,
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -66,22 +93,7 @@ class LiveScenario:
 
     def authentication(self) -> client.Authentication | None:
         """The credentials as the thin client's authentication object."""
-        c = self.credentials
-        if c.kind == "basic" and c.user is not None:
-            return client.BasicAuthentication(c.user, c.password or "")
-        if c.kind == "bearer" and c.token is not None:
-            return client.TokenAuthentication(c.token)
-        if c.kind == "certificate" and c.cert_path is not None:
-            return client.ClientCertificate(c.cert_path, c.key_path)
-        if c.kind == "oauth2" and c.user is not None and c.issuer_url is not None:
-            return client.OAuth2ResourceOwnerPasswordAuthentication(
-                username=c.user,
-                password=c.password or "",
-                client_id=c.client_id or "",
-                client_secret=c.client_secret or "",
-                issuer_url=c.issuer_url,
-            )
-        return None
+        return authentication_for(self.credentials)
 
     def connect(
         self,

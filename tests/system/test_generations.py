@@ -20,6 +20,7 @@ from fakeserver.app import Emulation
 from fakeserver.generations import CLIENT_SERVER, generation
 from fakeserver.scenarios import Scenario, matrix
 from fakeserver.scenarios.catalog import OAUTH2_SECURITY
+from fakeserver.scenarios.live import authentication_for
 from fakeserver.state import ServerState
 
 _ERRORS = {"authentication": client.AuthenticationError}
@@ -39,24 +40,11 @@ class _Hosts(httpx.BaseTransport):
 
 
 def _authentication(scenario: Scenario) -> client.Authentication | None:
-    c = scenario.credentials
-    if c.kind == "basic" and c.user is not None:
-        return client.BasicAuthentication(c.user, c.password or "")
-    if c.kind == "bearer" and c.token is not None:
-        return client.TokenAuthentication(c.token)
-    if c.kind == "oauth2" and c.user is not None:
-        security = scenario.config.security
-        oidc = OAUTH2_SECURITY.oidc if security is None else security.oidc
-        assert oidc is not None
-        issuer = ISSUER if security is None else TARGET
-        return client.OAuth2ResourceOwnerPasswordAuthentication(
-            username=c.user,
-            password=c.password or "",
-            client_id=c.client_id or "",
-            client_secret=c.client_secret or "",
-            issuer_url=f"http://{issuer}{oidc.path}",
-        )
-    return None
+    security = scenario.config.security
+    oidc = OAUTH2_SECURITY.oidc if security is None else security.oidc
+    # The issuer by host name, as _Hosts routes it: the target's own, or the shared one.
+    issuer = None if oidc is None else f"http://{ISSUER if security is None else TARGET}{oidc.path}"
+    return authentication_for(scenario.credentials, issuer_url=issuer)
 
 
 #: One issuer for every scenario: it only mints tokens, nothing changes its state.
