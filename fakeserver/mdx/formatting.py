@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
 import re
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Context, Decimal, localcontext
@@ -85,8 +86,12 @@ _MAX_INTEGER_DIGITS, _MAX_FRACTION_DIGITS = 309, 340
 
 @dataclasses.dataclass(frozen=True)
 class _Pattern:
-    """The parts of a DecimalFormat number pattern that decide the text."""
+    """What decides the text of a format pattern Java accepts: parsed once per pattern."""
 
+    prefix: str
+    suffix: str
+    #: ``%`` in the prefix or suffix: the value is multiplied by 100 first.
+    percent: bool
     min_integer: int
     min_fraction: int
     max_fraction: int
@@ -95,28 +100,44 @@ class _Pattern:
     always_point: bool
 
 
-def _pattern(number: str) -> _Pattern | None:
-    """What ``DecimalFormat.applyPattern`` makes of ``number``; None when Java refuses it."""
-    whole, point, fraction = number.partition(".")
+@functools.lru_cache(maxsize=256)
+def _pattern(pattern: str) -> _Pattern | None:
+    """What ``DecimalFormat.applyPattern`` makes of ``pattern`` (Atoti's wrapper removed);
+    None when Java refuses it or it needs what is not emulated."""
+    wrapped = _FORMATTER.fullmatch(pattern)
+    inner = wrapped.group(1) if wrapped else pattern
+    match = _NUMBER_PATTERN.search(inner)
+    if match is None:
+        return None
+    prefix, suffix = inner[: match.start()], inner[match.end() :]
+    if (
+        _UNSUPPORTED.intersection(prefix + suffix)
+        or (prefix + suffix).count("%") > 1  # Java refuses the pattern
+        or suffix.startswith("E")  # an exponent, not emulated (and "0.00EUR" is refused)
+    ):
+        return None
+    whole, point, fraction = match.group().partition(".")
     if not _LEGAL_WHOLE.fullmatch(whole) or whole.endswith(","):
         return None
     digits = whole.replace(",", "")
     if not (digits or fraction):
         return None
     min_integer, min_fraction = digits.count("0"), fraction.count("0")
-    if point and "0" not in digits + fraction and digits + fraction:
+    if point and "0" not in digits + fraction:
         # Java's "###.##" rule: with no 0 at all, one digit is made required, the last one
         # before the point (".##": the first one after it).
         if digits:
             min_integer = 1
         else:
             min_fraction = 1
-    grouping = len(whole) - whole.rfind(",") - 1 if "," in whole else 0
     return _Pattern(
+        prefix=prefix,
+        suffix=suffix,
+        percent="%" in prefix + suffix,
         min_integer=min(min_integer, _MAX_INTEGER_DIGITS),
         min_fraction=min(min_fraction, _MAX_FRACTION_DIGITS),
         max_fraction=min(len(fraction), _MAX_FRACTION_DIGITS),
-        grouping=grouping,
+        grouping=len(whole) - whole.rfind(",") - 1 if "," in whole else 0,
         always_point=bool(point) and (not digits or not fraction),
     )
 
@@ -130,9 +151,8 @@ def _rounded(value: float | int, places: int) -> Decimal:
     2.345 just above and rounds up, 0.125 is exact and rounds to even.
     """
     quantum = Decimal(1).scaleb(-places)
-    exact = Decimal(value)
     if isinstance(value, int):
-        return exact.quantize(quantum, rounding=ROUND_HALF_EVEN)
+        return Decimal(value).quantize(quantum, rounding=ROUND_HALF_EVEN)
     shortest = Decimal(repr(value))
     if (
         abs(value) < 1e-3
@@ -144,6 +164,7 @@ def _rounded(value: float | int, places: int) -> Decimal:
         return Decimal(0).quantize(quantum)
     rounding = ROUND_HALF_EVEN
     if abs(shortest - shortest.quantize(quantum, rounding=ROUND_DOWN)) * 2 == quantum:
+        exact = Decimal(value)  # only a tie needs the double's exact value
         if abs(exact) > abs(shortest):
             rounding = ROUND_UP
         elif abs(exact) < abs(shortest):
@@ -161,31 +182,17 @@ def decimal_format(value: Any, pattern: str | None) -> str:
     """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
-    plain = member_name(value)
-    if not pattern:
-        return plain
-    wrapped = _FORMATTER.fullmatch(pattern)
-    inner = wrapped.group(1) if wrapped else pattern
-    match = _NUMBER_PATTERN.search(inner)
-    if match is None:
-        return plain
-    prefix, suffix = inner[: match.start()], inner[match.end() :]
-    shape = _pattern(match.group())
-    if (
-        shape is None
-        or _UNSUPPORTED.intersection(prefix + suffix)
-        or (prefix + suffix).count("%") > 1  # Java refuses the pattern
-        or suffix.startswith("E")  # an exponent, not emulated (and "0.00EUR" is refused)
-    ):
-        return plain
+    shape = _pattern(pattern) if pattern else None
+    if shape is None:
+        return member_name(value)
     if isinstance(value, float) and math.isnan(value):
         return "NaN"  # Java writes neither sign, prefix nor suffix
-    percent = "%" in prefix + suffix
-    if percent:
+    if shape.percent:
         # Java multiplies first, a double by a double: 0.00125 becomes 0.125, a tie.
         value = value * 100
     negative = value < 0 or (isinstance(value, float) and math.copysign(1.0, value) < 0)
     sign = "-" if negative else ""
+    prefix, suffix = shape.prefix, shape.suffix
     if isinstance(value, float) and math.isinf(value):
         return f"{sign}{prefix}\u221e{suffix}"
     with localcontext(Context(prec=_EXACT_DIGITS + shape.max_fraction)):
